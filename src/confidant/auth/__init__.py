@@ -1,0 +1,1 @@
+"""Accounts and sign-in: password, PIN, QR code and guest sessions; JWTs."""

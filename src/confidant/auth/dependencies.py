@@ -1,0 +1,43 @@
+"""Who is calling: bearer access tokens resolved to a live principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from confidant.auth import service
+from confidant.auth.service import Principal
+from confidant.deps import RuntimeDep, SessionDep
+from confidant.errors import Forbidden, Unauthorized
+
+bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/*")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def current_principal(
+    rt: RuntimeDep, session: SessionDep, credentials: Credentials
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("Not authenticated")
+    return await service.authenticate(rt, session, credentials.credentials)
+
+
+async def optional_principal(
+    rt: RuntimeDep, session: SessionDep, credentials: Credentials
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return await service.authenticate(rt, session, credentials.credentials)
+
+
+async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("Administrators only")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]

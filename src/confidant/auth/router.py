@@ -1,0 +1,112 @@
+"""HTTP for /api/auth: registration and the four ways to sign in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from confidant.auth import service
+from confidant.auth.dependencies import CurrentPrincipal, OptionalPrincipal
+from confidant.auth.schemas import (
+    LoginIn,
+    PinIn,
+    PinLoginIn,
+    QrLoginIn,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    SessionOut,
+    TokensOut,
+)
+from confidant.deps import ClientIp, RuntimeDep, SessionDep
+from confidant.users.qr import QrFormat, render_qr
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterOut)
+async def register(
+    body: RegisterIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp, caller: OptionalPrincipal
+) -> RegisterOut:
+    """Create an account. Called with a guest's access token, upgrades that guest."""
+    await service.throttle(rt, "register", ip=ip)
+    guest = caller.user if caller is not None and caller.is_guest else None
+    tokens, card = await service.register(rt, session, body, guest=guest)
+    return RegisterOut(**tokens.model_dump(), medical_card=card)
+
+
+@router.post("/login", response_model=TokensOut)
+async def login(body: LoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
+    return await service.login(rt, session, body.email, body.password, ip)
+
+
+@router.post("/refresh", response_model=TokensOut)
+async def refresh(body: RefreshIn, rt: RuntimeDep, session: SessionDep) -> TokensOut:
+    return await service.refresh(rt, session, body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
+    await service.logout(session, principal)
+
+
+@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT)
+async def set_pin(body: PinIn, principal: CurrentPrincipal, rt: RuntimeDep) -> None:
+    await service.set_pin(rt, principal, body.pin)
+
+
+@router.post("/pin-login", response_model=TokensOut)
+async def pin_login(
+    body: PinLoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp
+) -> TokensOut:
+    return await service.pin_login(rt, session, body.user_id, body.pin, ip)
+
+
+@router.get(
+    "/qr",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def login_qr(
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    format: Annotated[QrFormat, Query()] = "png",
+) -> Response:
+    """A single-use sign-in QR code for a second device (expires in a few minutes)."""
+    text, expires_at = await service.issue_login_qr(rt, session, principal)
+    image, content_type = render_qr(text, format)
+    headers = {"Cache-Control": "no-store", "X-Expires-At": expires_at.isoformat()}
+    return Response(image, media_type=content_type, headers=headers)
+
+
+@router.post("/qr-login", response_model=TokensOut)
+async def qr_login(body: QrLoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
+    return await service.qr_login(rt, session, body.qr, ip)
+
+
+@router.post("/guest", status_code=status.HTTP_201_CREATED, response_model=TokensOut)
+async def guest(rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
+    return await service.start_guest(rt, session, ip)
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+async def sessions(principal: CurrentPrincipal, session: SessionDep) -> list[SessionOut]:
+    """The caller's signed-in devices."""
+    rows = await service.list_sessions(session, principal)
+    return [
+        SessionOut(
+            id=row.id,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            current=row.family_id == principal.family_id,
+        )
+        for row in rows
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(session_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Sign one device out."""
+    await service.revoke_session(session, principal, session_id)

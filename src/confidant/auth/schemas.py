@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from confidant.schemas import ApiModel, Email, Phone
+from confidant.users.schemas import MedicalCardOut
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256, strip_whitespace=False)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]
+
+
+class RegisterIn(ApiModel):
+    email: Email
+    password: Password
+    name: Name
+    phone: Phone | None = None
+
+
+class LoginIn(ApiModel):
+    email: Email
+    password: Annotated[str, StringConstraints(max_length=256, strip_whitespace=False)]
+
+
+class RefreshIn(ApiModel):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class PinIn(ApiModel):
+    pin: Pin
+
+
+class PinLoginIn(ApiModel):
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    pin: Pin
+
+
+class QrLoginIn(ApiModel):
+    qr: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class TokensOut(ApiModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    user_id: str
+    role: str
+
+
+class RegisterOut(TokensOut):
+    medical_card: MedicalCardOut
+
+
+class SessionOut(ApiModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    current: bool

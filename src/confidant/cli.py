@@ -1,0 +1,127 @@
+"""The `confidant` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+
+from confidant.config import Settings, get_settings
+from confidant.runtime import Runtime
+
+app = typer.Typer(help="Confidant: a private AI wellbeing companion you host yourself.")
+keys_app = typer.Typer(help="Master-key management.")
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the API (OpenAPI docs at /docs)."""
+    _settings()
+    uvicorn.run(
+        "confidant.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply database migrations (main database and keystore)."""
+    from confidant import migrate as migrations
+
+    migrations.upgrade(_settings(), revision)
+    typer.echo("migrations applied")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-wrap every data key under a new master key, without touching the data."""
+    from confidant.crypto.rotation import rotate
+
+    report = asyncio.run(rotate(_settings()))
+    typer.echo(f"re-wrapped {report.rewrapped} data keys under master key {report.new_key_id}")
+    if not report.new_key_file:
+        typer.echo("the retired master keys can now be removed from CONFIDANT_RETIRED_MASTER_KEYS")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    name: Annotated[str, typer.Option()] = "Administrator",
+    password: Annotated[
+        str | None, typer.Option(envvar="CONFIDANT_ADMIN_PASSWORD", help="Needed for a new account")
+    ] = None,
+) -> None:
+    """Make an account an administrator, creating it when it does not exist."""
+    from confidant.auth import service
+    from confidant.errors import DomainError
+
+    if password is None and sys.stdin.isatty():
+        password = (
+            typer.prompt(
+                "Password (leave empty to promote an existing account)", default="", hide_input=True
+            )
+            or None
+        )
+
+    async def run(rt: Runtime) -> str:
+        async for session in rt.db.transaction():
+            user = await service.create_admin(rt, session, email, name, password)
+        return user.id
+
+    try:
+        user_id = _with_runtime(run)
+    except (DomainError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"admin {user_id}")
+
+
+@app.command("purge-guests")
+def purge_guests() -> None:
+    """Delete expired guest accounts now (the server also does this periodically)."""
+    from confidant.auth import service
+
+    async def run(rt: Runtime) -> int:
+        async for session in rt.db.transaction():
+            count = await service.purge_expired(rt, session)
+        return count
+
+    typer.echo(f"purged {_with_runtime(run)} expired guest accounts")
+
+
+def _with_runtime(job: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def run() -> T:
+        rt = await Runtime.start(_settings())
+        try:
+            return await job(rt)
+        finally:
+            await rt.close()
+
+    return asyncio.run(run())
+
+
+def main() -> None:
+    app()

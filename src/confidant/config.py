@@ -1,0 +1,107 @@
+"""Settings, read from the environment (prefix CONFIDANT_) and from `.env`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Placeholder values people copy out of examples; production refuses them.
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "default"})
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CONFIDANT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default SQLite file in DATA_DIR"
+    )
+    keystore_url: str | None = Field(
+        default=None, description="Database of wrapped data keys; default SQLite in DATA_DIR"
+    )
+    master_key: str | None = None
+    retired_master_keys: str = ""
+    jwt_secret: str | None = None
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    guest_session_ttl_seconds: int = 24 * 3600
+    qr_login_ttl_seconds: int = 5 * 60
+    guest_purge_interval_seconds: int = 600
+
+    max_body_bytes: int = 1024 * 1024
+    avatar_max_bytes: int = 2 * 1024 * 1024
+
+    login_rate_per_ip: int = 20
+    login_rate_per_account: int = 10
+    login_rate_window_seconds: int = 60
+    pin_max_failures: int = 5
+    pin_lockout_seconds: int = 15 * 60
+
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19 * 1024
+    argon2_parallelism: int = 1
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if not self.master_key or self.master_key.strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append("CONFIDANT_MASTER_KEY is missing or a placeholder")
+        if not self.jwt_secret or self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append("CONFIDANT_JWT_SECRET is missing or a placeholder")
+        elif len(self.jwt_secret) < MIN_JWT_SECRET_LENGTH:
+            problems.append(
+                f"CONFIDANT_JWT_SECRET is shorter than {MIN_JWT_SECRET_LENGTH} characters"
+            )
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'confidant.db'}"
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        return self.keystore_url or f"sqlite+aiosqlite:///{self.data_dir / 'keystore.db'}"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / "master.keys"
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured JWT secret, or in development one generated once into DATA_DIR."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        return read_or_create_secret_file(self.data_dir / "jwt.secret")
+
+
+def read_or_create_secret_file(path: Path) -> str:
+    """Read a secret file, creating it with 0600 permissions on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Envelope encryption: master keys wrap per-owner data keys; fields are AES-256-GCM."""

@@ -1,0 +1,128 @@
+"""Wrapped data keys, kept in their own database so data backups never carry them.
+
+Deleting an owner's key here first (crypto-shredding) leaves every copy of that
+owner's ciphertext, backups included, unreadable.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import OrderedDict
+from datetime import datetime
+
+from sqlalchemy import LargeBinary, MetaData, String, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from confidant.crypto.envelope import DataKey, generate_key
+from confidant.crypto.keyring import MasterKeyring
+from confidant.db import NAMING_CONVENTION, Database, UTCDateTime, utcnow
+
+
+class KeystoreBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WrappedKey(KeystoreBase):
+    __tablename__ = "wrapped_keys"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kek_id: Mapped[str] = mapped_column(String(32), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    rewrapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KeyMissing(Exception):
+    """The owner has no data key: never created, or destroyed with its account."""
+
+
+def user_key_owner(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+class KeyStore:
+    def __init__(self, db: Database, keyring: MasterKeyring, cache_size: int = 10_000) -> None:
+        self.db = db
+        self.keyring = keyring
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def create(self, owner: str) -> DataKey:
+        """Create and store a fresh data key for `owner` (committed at once)."""
+        raw = generate_key()
+        kek_id, wrapped = self.keyring.wrap(raw, owner)
+        async with self.db.sessionmaker() as session, session.begin():
+            session.add(WrappedKey(owner=owner, kek_id=kek_id, wrapped=wrapped))
+        self._remember(owner, raw)
+        return DataKey(raw)
+
+    async def get(self, owner: str) -> DataKey:
+        return DataKey(await self.raw(owner))
+
+    async def raw(self, owner: str) -> bytes:
+        cached = self._cache.get(owner)
+        if cached is not None:
+            self._cache.move_to_end(owner)
+            return cached
+        async with self.db.sessionmaker() as session:
+            row = await session.get(WrappedKey, owner)
+        if row is None:
+            raise KeyMissing(owner)
+        raw = self.keyring.unwrap(row.kek_id, row.wrapped, owner)
+        self._remember(owner, raw)
+        return raw
+
+    async def system_secret(self, name: str) -> bytes:
+        """A server-wide secret (e.g. the blind-index key), created on first use."""
+        owner = f"system:{name}"
+        try:
+            return await self.raw(owner)
+        except KeyMissing:
+            pass
+        try:
+            await self.create(owner)
+        except IntegrityError:
+            pass  # another process created it first; use theirs
+        return await self.raw(owner)
+
+    async def destroy(self, owner: str) -> None:
+        async with self.db.sessionmaker() as session, session.begin():
+            await session.execute(delete(WrappedKey).where(WrappedKey.owner == owner))
+        self._cache.pop(owner, None)
+
+    async def rewrap_all(self, batch_size: int = 500) -> int:
+        """Re-wrap every key not under the current master key; data is left untouched."""
+        count = 0
+        while True:
+            current = self.keyring.current.key_id
+            async with self.db.sessionmaker() as session, session.begin():
+                rows = (
+                    await session.scalars(
+                        select(WrappedKey).where(WrappedKey.kek_id != current).limit(batch_size)
+                    )
+                ).all()
+                for row in rows:
+                    raw = self.keyring.unwrap(row.kek_id, row.wrapped, row.owner)
+                    row.kek_id, row.wrapped = self.keyring.wrap(raw, row.owner)
+                    row.rewrapped_at = utcnow()
+            count += len(rows)
+            if len(rows) < batch_size:
+                return count
+
+    def _remember(self, owner: str, raw: bytes) -> None:
+        self._cache[owner] = raw
+        self._cache.move_to_end(owner)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+
+class BlindIndex:
+    """Keyed HMAC of a normalised value, so equality lookups work on encrypted columns."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(self, purpose: str, value: str) -> str:
+        message = f"{purpose}:{value}".encode()
+        return hmac.new(self._secret, message, "sha256").hexdigest()

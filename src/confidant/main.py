@@ -1,0 +1,71 @@
+"""The application factory: routers, middleware, error handlers and lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from confidant import __version__, health, http_errors
+from confidant.auth import service as auth_service
+from confidant.auth.router import router as auth_router
+from confidant.config import Settings, get_settings
+from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
+from confidant.runtime import Runtime
+from confidant.users.router import router as users_router
+
+log = logging.getLogger("confidant")
+
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings)
+        app.state.runtime = runtime
+        purger = asyncio.create_task(_purge_guests_forever(runtime))
+        try:
+            yield
+        finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            await runtime.close()
+
+    app = FastAPI(
+        title="Confidant",
+        version=__version__,
+        description="A private AI wellbeing companion you host yourself.",
+        lifespan=lifespan,
+    )
+    app.state.metrics = Metrics()
+    http_errors.install(app)
+    app.include_router(health.router)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        path_limits={"/api/users/me/avatar": avatar_limit},
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app
+
+
+async def _purge_guests_forever(runtime: Runtime) -> None:
+    while True:
+        try:
+            async for session in runtime.db.transaction():
+                purged = await auth_service.purge_expired(runtime, session)
+            if purged:
+                log.info("purged %d expired guest accounts", purged)
+        except Exception:
+            log.exception("guest purge failed; will retry")
+        await asyncio.sleep(runtime.settings.guest_purge_interval_seconds)

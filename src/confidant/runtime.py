@@ -1,0 +1,50 @@
+"""Everything a service needs at run time, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from confidant.auth.passwords import SecretHasher
+from confidant.auth.tokens import TokenCodec
+from confidant.config import Settings
+from confidant.crypto.keyring import MasterKeyring
+from confidant.crypto.keystore import BlindIndex, KeyStore
+from confidant.db import Database
+from confidant.ratelimit import Limiter, make_limiter
+
+BLIND_INDEX_KEY = "blind-index"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    keystore: KeyStore
+    blind_index: BlindIndex
+    tokens: TokenCodec
+    hasher: SecretHasher
+    limiter: Limiter
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        keyring = MasterKeyring.from_config(
+            settings.master_key, settings.retired_master_keys, settings.master_key_file
+        )
+        keystore = KeyStore(Database(settings.resolved_keystore_url), keyring)
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url),
+            keystore=keystore,
+            blind_index=BlindIndex(await keystore.system_secret(BLIND_INDEX_KEY)),
+            tokens=TokenCodec(settings.resolved_jwt_secret()),
+            hasher=SecretHasher(
+                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            ),
+            limiter=make_limiter(settings.redis_url),
+        )
+
+    async def close(self) -> None:
+        await self.limiter.close()
+        await self.db.dispose()
+        await self.keystore.db.dispose()

@@ -1,0 +1,1 @@
+"""Profile, preferences, medical card (BMI, emergency QR) and avatar."""

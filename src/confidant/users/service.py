@@ -1,0 +1,283 @@
+"""Profile, preferences, medical card, avatar, emergency QR and account deletion."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from typing import Any
+
+from pydantic.alias_generators import to_snake
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.auth.tokens import CARD_SHARE
+from confidant.crypto.envelope import DataKey
+from confidant.crypto.keystore import KeyMissing, user_key_owner
+from confidant.db import new_id, utcnow
+from confidant.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.runtime import Runtime
+from confidant.users import repository
+from confidant.users.avatar import clean_image
+from confidant.users.bmi import body_mass_index, who_category
+from confidant.users.models import Avatar, MedicalCard
+from confidant.users.qr import QrFormat, render_qr
+from confidant.users.schemas import (
+    DEFAULT_SHAREABLE,
+    EmergencyCardOut,
+    MedicalCardFields,
+    MedicalCardOut,
+    MeOut,
+    MePatch,
+    Preferences,
+    Profile,
+    Stats,
+)
+
+
+async def data_key(rt: Runtime, user_id: str) -> DataKey:
+    """The user's data key; a destroyed key means the account is gone."""
+    try:
+        return await rt.keystore.get(user_key_owner(user_id))
+    except KeyMissing as exc:
+        raise Unauthorized("Account no longer exists") from exc
+
+
+def email_index(rt: Runtime, email: str) -> str:
+    return rt.blind_index("email", email.strip().lower())
+
+
+def phone_index(rt: Runtime, phone: str) -> str:
+    return rt.blind_index("phone", phone)
+
+
+async def set_email(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, email: str
+) -> None:
+    index = email_index(rt, email)
+    holder = await repository.user_by_email_index(session, index)
+    if holder is not None and holder.id != user.id:
+        raise Conflict("An account with this email already exists")
+    user.email_index = index
+    user.email_ct = key.encrypt_text(email, table="users", column="email", row_id=user.id)
+
+
+async def set_phone(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, phone: str | None
+) -> None:
+    if phone is None:
+        user.phone_index = user.phone_ct = None
+        return
+    index = phone_index(rt, phone)
+    if await repository.phone_taken(session, index, except_user=user.id):
+        raise Conflict("An account with this phone number already exists")
+    user.phone_index = index
+    user.phone_ct = key.encrypt_text(phone, table="users", column="phone", row_id=user.id)
+
+
+def set_name(user: User, key: DataKey, name: str) -> None:
+    user.name_ct = key.encrypt_text(name, table="users", column="name", row_id=user.id)
+
+
+def read_profile(user: User, key: DataKey) -> Profile:
+    return Profile(
+        name=key.decrypt_text(user.name_ct, table="users", column="name", row_id=user.id),
+        email=key.decrypt_text(user.email_ct, table="users", column="email", row_id=user.id),
+        phone=key.decrypt_text(user.phone_ct, table="users", column="phone", row_id=user.id),
+        avatar_url=user.avatar_url,
+    )
+
+
+# --- medical card ---------------------------------------------------------------
+
+
+def _card_document(fields: dict[str, Any]) -> dict[str, Any]:
+    bmi = body_mass_index(fields.get("height_cm"), fields.get("weight_kg"))
+    return {**fields, "bmi": bmi, "bmi_category": who_category(bmi)}
+
+
+def _empty_card_fields() -> dict[str, Any]:
+    return {
+        "height_cm": None,
+        "weight_kg": None,
+        "blood_type": "unknown",
+        "allergies": [],
+        "conditions": [],
+        "medications": [],
+        "emergency_contacts": [],
+        "shareable": list(DEFAULT_SHAREABLE),
+    }
+
+
+def _seal_card(card: MedicalCard, key: DataKey, document: dict[str, Any]) -> None:
+    card.data_ct = key.encrypt_json(document, table="medical_cards", column="data", row_id=card.id)
+
+
+def _open_card(card: MedicalCard, key: DataKey) -> dict[str, Any]:
+    document: dict[str, Any] = key.decrypt_json(
+        card.data_ct, table="medical_cards", column="data", row_id=card.id
+    )
+    return document
+
+
+def create_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCard:
+    card = MedicalCard(id=new_id(), user_id=user.id, updated_at=utcnow())
+    _seal_card(card, key, _card_document(_empty_card_fields()))
+    session.add(card)
+    return card
+
+
+def card_out(card: MedicalCard, key: DataKey) -> MedicalCardOut:
+    return MedicalCardOut(**_open_card(card, key), updated_at=card.updated_at)
+
+
+def update_card(card: MedicalCard, key: DataKey, changes: MedicalCardFields) -> None:
+    """Apply the fields the client sent (null clears height/weight) and recompute BMI."""
+    fields = {k: v for k, v in _open_card(card, key).items() if k not in ("bmi", "bmi_category")}
+    sent = changes.model_dump(include=changes.model_fields_set, by_alias=False, mode="json")
+    for name, value in sent.items():
+        if value is None and name not in ("height_cm", "weight_kg"):
+            raise InvalidInput(
+                "Only heightCm and weightKg can be cleared with null",
+                details=[{"field": name, "message": "may not be null"}],
+            )
+        fields[name] = value
+    _seal_card(card, key, _card_document(fields))
+    card.updated_at = utcnow()
+
+
+async def own_card(session: AsyncSession, user: User) -> MedicalCard:
+    card = await repository.card_of(session, user.id)
+    if card is None:
+        raise NotFound("Medical card not found")
+    return card
+
+
+async def get_card(rt: Runtime, session: AsyncSession, user: User) -> MedicalCardOut:
+    return card_out(await own_card(session, user), await data_key(rt, user.id))
+
+
+async def patch_card(
+    rt: Runtime, session: AsyncSession, user: User, changes: MedicalCardFields
+) -> MedicalCardOut:
+    key = await data_key(rt, user.id)
+    card = await own_card(session, user)
+    update_card(card, key, changes)
+    return card_out(card, key)
+
+
+# --- profile ---------------------------------------------------------------------
+
+
+async def get_me(rt: Runtime, session: AsyncSession, user: User) -> MeOut:
+    key = await data_key(rt, user.id)
+    card = await own_card(session, user)
+    return MeOut(
+        id=user.id,
+        role=user.role,
+        profile=read_profile(user, key),
+        preferences=Preferences(**user.preferences),
+        stats=Stats(streak_days=user.streak_days, level=user.level, xp=user.xp),
+        medical_card=card_out(card, key),
+        created_at=user.created_at,
+    )
+
+
+def _refuse_nulls(patch: MePatch, *names: str) -> None:
+    nulls = [n for n in names if n in patch.model_fields_set and getattr(patch, n) is None]
+    if nulls:
+        raise InvalidInput(
+            "These fields cannot be removed",
+            details=[{"field": n, "message": "may not be null"} for n in nulls],
+        )
+
+
+async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePatch) -> MeOut:
+    _refuse_nulls(patch, "name", "email", "preferences", "medical_card")
+    key = await data_key(rt, user.id)
+    sent = patch.model_fields_set
+    if patch.name is not None:
+        set_name(user, key, patch.name)
+    if patch.email is not None:
+        await set_email(rt, session, user, key, patch.email)
+    if "phone" in sent:
+        await set_phone(rt, session, user, key, patch.phone)
+    if "avatar_url" in sent:
+        user.avatar_url = str(patch.avatar_url) if patch.avatar_url else None
+    if patch.preferences is not None:
+        changes = patch.preferences.model_dump(exclude_none=True, by_alias=False)
+        user.preferences = Preferences(**{**user.preferences, **changes}).model_dump()
+    if patch.medical_card is not None:
+        update_card(await own_card(session, user), key, patch.medical_card)
+    await session.flush()
+    return await get_me(rt, session, user)
+
+
+# --- avatar ----------------------------------------------------------------------
+
+
+async def put_avatar(session: AsyncSession, user: User, upload: bytes) -> str:
+    data, content_type = await asyncio.to_thread(clean_image, upload)
+    avatar = await repository.avatar_of(session, user.id)
+    if avatar is None:
+        session.add(Avatar(user_id=user.id, content_type=content_type, data=data))
+    else:
+        avatar.content_type, avatar.data, avatar.updated_at = content_type, data, utcnow()
+    return content_type
+
+
+async def get_avatar(session: AsyncSession, user_id: str) -> Avatar:
+    avatar = await repository.avatar_of(session, user_id)
+    if avatar is None:
+        raise NotFound("No avatar")
+    return avatar
+
+
+# --- emergency card and its QR code ------------------------------------------------
+
+
+async def regenerate_card_qr(
+    rt: Runtime, session: AsyncSession, user: User, fmt: QrFormat
+) -> tuple[bytes, str, str]:
+    """A new signed link to the emergency view, as a QR code; older links stop working."""
+    card = await own_card(session, user)
+    card.share_nonce = secrets.token_urlsafe(16)
+    token = rt.tokens.issue(CARD_SHARE, card.id, None, n=card.share_nonce).token
+    link = f"{rt.settings.public_base_url.rstrip('/')}/api/cards/{token}"
+    image, content_type = render_qr(link, fmt)
+    return image, content_type, link
+
+
+async def emergency_card(rt: Runtime, session: AsyncSession, token: str) -> EmergencyCardOut:
+    try:
+        claims = rt.tokens.decode(token, CARD_SHARE, expiring=False)
+    except Unauthorized as exc:
+        raise NotFound("Emergency card not found") from exc
+    card = await session.get(MedicalCard, claims["sub"])
+    nonce = claims.get("n")
+    current = card.share_nonce if card else None
+    if card is None or not current or not isinstance(nonce, str):
+        raise NotFound("Emergency card not found")
+    if not hmac.compare_digest(current, nonce):
+        raise NotFound("Emergency card not found")
+    key = await data_key(rt, card.user_id)
+    document = _open_card(card, key)
+    shared: dict[str, Any] = {
+        to_snake(name): document.get(to_snake(name)) for name in document["shareable"]
+    }
+    if "name" in shared:
+        owner = await session.get(User, card.user_id)
+        shared["name"] = read_profile(owner, key).name if owner else None
+    if "bmi" in shared:
+        shared["bmi_category"] = document.get("bmi_category")
+    return EmergencyCardOut(**shared)
+
+
+# --- deletion ----------------------------------------------------------------------
+
+
+async def delete_account(rt: Runtime, session: AsyncSession, user: User) -> None:
+    """Destroy the data key first (committed on its own), then every row of the user."""
+    await rt.keystore.destroy(user_key_owner(user.id))
+    await session.execute(delete(User).where(User.id == user.id))
