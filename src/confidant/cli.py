@@ -87,7 +87,7 @@ def create_admin(
         )
 
     async def run(rt: Runtime) -> str:
-        async for session in rt.db.transaction():
+        async with rt.db.transaction() as session:
             user = await service.create_admin(rt, session, email, name, password)
         return user.id
 
@@ -105,7 +105,7 @@ def purge_guests() -> None:
     from confidant.auth import service
 
     async def run(rt: Runtime) -> int:
-        async for session in rt.db.transaction():
+        async with rt.db.transaction() as session:
             count = await service.purge_expired(rt, session)
         return count
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -98,6 +99,7 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Yield a session; commit when the caller finishes, roll back if it raised."""
         async with self.sessionmaker() as session:

@@ -18,7 +18,7 @@ def get_runtime(request: Request) -> Runtime:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, or rolled back."""
-    async for session in get_runtime(request).db.transaction():
+    async with get_runtime(request).db.transaction() as session:
         yield session
 
 

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _purge_guests_forever(runtime: Runtime) -> None:
     while True:
         try:
-            async for session in runtime.db.transaction():
+            async with runtime.db.transaction() as session:
                 purged = await auth_service.purge_expired(runtime, session)
             if purged:
                 log.info("purged %d expired guest accounts", purged)

@@ -1,0 +1,137 @@
+"""Test harness: the schema is built with `alembic upgrade head`, on SQLite and PostgreSQL.
+
+With CI=true the PostgreSQL and Redis tests must run: a missing server is a failure.
+Elsewhere they are skipped when the server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from confidant import migrate
+from confidant.config import Settings
+from confidant.main import create_app
+from confidant.runtime import Runtime
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_HOST = os.environ.get("CONFIDANT_TEST_PG_HOST", "127.0.0.1")
+REDIS_URL = os.environ.get("CONFIDANT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+GENEROUS_LIMITS = {"login_rate_per_ip": 100_000, "login_rate_per_account": 100_000}
+
+
+def service_unavailable(what: str, error: Exception) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI and is not reachable: {error}")
+    pytest.skip(f"{what} not reachable here: {error}")
+
+
+async def create_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(host=PG_HOST, user="postgres", database="postgres")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(host=PG_HOST, user="postgres", database="postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def pg_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@{PG_HOST}:5432/{name}"
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "jwt_secret": "test-jwt-secret-" + "x" * 32,
+        **FAST_HASHING,
+        **GENEROUS_LIMITS,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:
+    """A migrated main database and keystore, one pair per backend for the session."""
+    data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
+    if request.param == "sqlite":
+        settings = make_settings(data_dir)
+        await asyncio.to_thread(migrate.upgrade, settings)
+        yield settings
+        return
+    suffix = uuid.uuid4().hex[:10]
+    names = [f"confidant_test_{suffix}", f"confidant_test_{suffix}_keys"]
+    try:
+        for name in names:
+            await create_pg_database(name)
+    except (OSError, asyncpg.PostgresError) as error:
+        service_unavailable("PostgreSQL at 127.0.0.1:5432", error)
+    settings = make_settings(data_dir, database_url=pg_url(names[0]), keystore_url=pg_url(names[1]))
+    await asyncio.to_thread(migrate.upgrade, settings)
+    yield settings
+    for name in names:
+        await drop_pg_database(name)
+
+
+async def started_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    async for started in started_app(settings):
+        yield started
+
+
+@pytest.fixture(scope="session")
+def runtime(app: FastAPI) -> Runtime:
+    rt: Runtime = app.state.runtime
+    return rt
+
+
+def client_for(app: FastAPI, ip: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.RedisError as error:
+        service_unavailable("Redis at 127.0.0.1:6379", error)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
