@@ -76,7 +76,7 @@ async def settings(
     data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
     if request.param == "sqlite":
         settings = make_settings(data_dir)
-        await asyncio.to_thread(migrate.upgrade, settings)
+        await upgrade_schema(settings)
         yield settings
         return
     suffix = uuid.uuid4().hex[:10]
@@ -87,10 +87,15 @@ async def settings(
     except (OSError, asyncpg.PostgresError) as error:
         service_unavailable("PostgreSQL at 127.0.0.1:5432", error)
     settings = make_settings(data_dir, database_url=pg_url(names[0]), keystore_url=pg_url(names[1]))
-    await asyncio.to_thread(migrate.upgrade, settings)
+    await upgrade_schema(settings)
     yield settings
     for name in names:
         await drop_pg_database(name)
+
+
+async def upgrade_schema(settings: Settings) -> None:
+    """`alembic upgrade head` (its env.py runs its own event loop, hence the thread)."""
+    await asyncio.to_thread(migrate.upgrade, settings)
 
 
 async def started_app(settings: Settings) -> AsyncIterator[FastAPI]:

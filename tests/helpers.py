@@ -39,8 +39,12 @@ async def register(http: httpx.AsyncClient, **fields: Any) -> Account:
     assert response.status_code == 201, response.text
     body = response.json()
     return Account(
-        body["userId"], payload["email"], payload["password"],
-        body["accessToken"], body["refreshToken"], body,
+        body["userId"],
+        payload["email"],
+        payload["password"],
+        body["accessToken"],
+        body["refreshToken"],
+        body,
     )
 
 
@@ -49,7 +53,8 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert set(error) == {"code", "message", "details"}
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     if code is not None:
         assert error["code"] == code, error
     return dict(error)

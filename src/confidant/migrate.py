@@ -33,6 +33,11 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(KEYSTORE, settings.resolved_keystore_url), revision)
 
 
+def downgrade(settings: Settings, revision: str) -> None:
+    command.downgrade(alembic_config(MAIN, settings.resolved_database_url), revision)
+    command.downgrade(alembic_config(KEYSTORE, settings.resolved_keystore_url), revision)
+
+
 def run_online(config: Config, metadata: MetaData) -> None:
     """Body of both env.py files: migrate the URL handed over by `alembic_config`."""
     from alembic import context

@@ -14,11 +14,14 @@ async def test_register_returns_tokens_and_a_generated_medical_card(
     account = await register(client, phone="+1 (555) 010-2030")
     card = account.body["medicalCard"]
     assert card["bloodType"] == "unknown"
-    assert card["bmi"] is None and card["bmiCategory"] is None
-    assert account.body["tokenType"] == "bearer" and account.body["role"] == "user"
+    assert card["bmi"] is None
+    assert card["bmiCategory"] is None
+    assert account.body["tokenType"] == "bearer"
+    assert account.body["role"] == "user"
     claims = jwt.decode(account.access, options={"verify_signature": False})
     assert {"exp", "iat", "jti", "typ", "sub"} <= set(claims)
-    assert claims["typ"] == "access" and claims["sub"] == account.user_id
+    assert claims["typ"] == "access"
+    assert claims["sub"] == account.user_id
     assert jwt.get_unverified_header(account.access)["alg"] == "HS256"
 
     me = await client.get("/api/users/me", headers=account.headers)
@@ -81,8 +84,12 @@ async def test_refresh_rotates_and_reuse_revokes_the_whole_family(
     assert_error(await client.get("/api/users/me", headers=account.headers), 401)
 
     # Other sign-ins of the same account are untouched.
-    other = await client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
-    assert (await client.get("/api/users/me", headers=bearer(other.json()["accessToken"]))).is_success
+    other = await client.post(
+        "/api/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
+    assert (
+        await client.get("/api/users/me", headers=bearer(other.json()["accessToken"]))
+    ).is_success
 
 
 async def test_access_token_is_not_a_refresh_token(client: httpx.AsyncClient) -> None:
@@ -105,12 +112,16 @@ async def test_logout_revokes_the_session(client: httpx.AsyncClient) -> None:
     account = await register(client)
     assert (await client.post("/api/auth/logout", headers=account.headers)).status_code == 204
     assert_error(await client.get("/api/users/me", headers=account.headers), 401)
-    assert_error(await client.post("/api/auth/refresh", json={"refreshToken": account.refresh}), 401)
+    assert_error(
+        await client.post("/api/auth/refresh", json={"refreshToken": account.refresh}), 401
+    )
 
 
 async def test_sessions_list_and_signing_one_device_out(client: httpx.AsyncClient) -> None:
     account = await register(client)
-    phone = await client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+    phone = await client.post(
+        "/api/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     phone_headers = bearer(phone.json()["accessToken"])
     listed = await client.get("/api/auth/sessions", headers=account.headers)
     assert listed.status_code == 200

@@ -21,7 +21,9 @@ from tests.helpers import PASSWORD, assert_error, bearer, register, unique_email
 
 async def test_pin_login(client: httpx.AsyncClient) -> None:
     account = await register(client)
-    assert (await client.put("/api/auth/pin", json={"pin": "4826"}, headers=account.headers)).status_code == 204
+    assert (
+        await client.put("/api/auth/pin", json={"pin": "4826"}, headers=account.headers)
+    ).status_code == 204
     ok = await client.post("/api/auth/pin-login", json={"userId": account.user_id, "pin": "4826"})
     assert ok.status_code == 200
     assert (await client.get("/api/users/me", headers=bearer(ok.json()["accessToken"]))).is_success
@@ -34,7 +36,9 @@ async def test_pin_must_be_4_to_8_digits(client: httpx.AsyncClient) -> None:
         assert_error(response, 422, "validation_error")
 
 
-async def test_pin_locks_after_five_failures_from_any_ip(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_pin_locks_after_five_failures_from_any_ip(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     account = await register(client)
     await client.put("/api/auth/pin", json={"pin": "13579"}, headers=account.headers)
     for attempt in range(5):
@@ -49,13 +53,17 @@ async def test_pin_locks_after_five_failures_from_any_ip(app: FastAPI, client: h
     assert_error(locked, 429, "too_many_requests")
     assert 800 < int(locked.headers["Retry-After"]) <= 900
     # Password sign-in is not locked by PIN failures.
-    login = await client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+    login = await client.post(
+        "/api/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     assert login.status_code == 200
 
 
 async def test_pin_login_for_unknown_user_or_no_pin_is_401(client: httpx.AsyncClient) -> None:
     account = await register(client)  # has no PIN yet
-    no_pin = await client.post("/api/auth/pin-login", json={"userId": account.user_id, "pin": "1234"})
+    no_pin = await client.post(
+        "/api/auth/pin-login", json={"userId": account.user_id, "pin": "1234"}
+    )
     unknown = await client.post("/api/auth/pin-login", json={"userId": "nobody", "pin": "1234"})
     assert assert_error(no_pin, 401) == assert_error(unknown, 401)
 
@@ -71,7 +79,8 @@ def decode_qr_png(data: bytes) -> str:
 async def test_qr_login_signs_in_a_second_device_once(client: httpx.AsyncClient) -> None:
     account = await register(client)
     image = await client.get("/api/auth/qr", headers=account.headers)
-    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
     qr_text = decode_qr_png(image.content)
 
     first = await client.post("/api/auth/qr-login", json={"qr": qr_text})
@@ -81,7 +90,8 @@ async def test_qr_login_signs_in_a_second_device_once(client: httpx.AsyncClient)
     assert_error(again, 401)
 
     svg = await client.get("/api/auth/qr?format=svg", headers=account.headers)
-    assert svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert svg.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in svg.content
     assert_error(await client.get("/api/auth/qr?format=gif", headers=account.headers), 422)
     assert_error(await client.get("/api/auth/qr"), 401)
 
@@ -100,7 +110,8 @@ async def test_qr_login_refuses_expired_and_forged_codes(
 
 async def test_guest_session_can_be_upgraded_by_registering(client: httpx.AsyncClient) -> None:
     guest = await client.post("/api/auth/guest")
-    assert guest.status_code == 201 and guest.json()["role"] == "guest"
+    assert guest.status_code == 201
+    assert guest.json()["role"] == "guest"
     headers = bearer(guest.json()["accessToken"])
     me = await client.get("/api/users/me", headers=headers)
     assert me.json()["role"] == "guest"
@@ -117,7 +128,8 @@ async def test_guest_session_can_be_upgraded_by_registering(client: httpx.AsyncC
     )
     assert upgraded.status_code == 201
     body = upgraded.json()
-    assert body["userId"] == guest.json()["userId"] and body["role"] == "user"
+    assert body["userId"] == guest.json()["userId"]
+    assert body["role"] == "user"
     assert body["medicalCard"]["bloodType"] == "O-"  # the guest's data came along
     assert_error(await client.get("/api/users/me", headers=headers), 401)  # guest tokens ended
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from confidant.auth import service
 from confidant.auth.dependencies import CurrentPrincipal, OptionalPrincipal
+from confidant.auth.models import Session
 from confidant.auth.schemas import (
     LoginIn,
     PinIn,
@@ -19,6 +20,7 @@ from confidant.auth.schemas import (
     SessionOut,
     TokensOut,
 )
+from confidant.auth.service import Principal
 from confidant.deps import ClientIp, RuntimeDep, SessionDep
 from confidant.users.qr import QrFormat, render_qr
 
@@ -95,15 +97,22 @@ async def guest(rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
 async def sessions(principal: CurrentPrincipal, session: SessionDep) -> list[SessionOut]:
     """The caller's signed-in devices."""
     rows = await service.list_sessions(session, principal)
-    return [
-        SessionOut(
-            id=row.id,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            current=row.family_id == principal.family_id,
-        )
-        for row in rows
-    ]
+    return [_session_out(row, principal) for row in rows]
+
+
+def _session_out(row: Session, principal: Principal) -> SessionOut:
+    current = row.family_id == principal.family_id
+    return SessionOut(
+        id=row.id, created_at=row.created_at, expires_at=row.expires_at, current=current
+    )
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+async def get_session(
+    session_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> SessionOut:
+    """One of the caller's signed-in devices."""
+    return _session_out(await service.own_session(session, principal, session_id), principal)
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)

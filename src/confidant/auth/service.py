@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,29 +149,32 @@ async def refresh(rt: Runtime, session: AsyncSession, refresh_token: str) -> Tok
     return await open_session(rt, session, user, family_id=record.family_id)
 
 
-async def list_sessions(session: AsyncSession, principal: Principal) -> list[Session]:
-    """The caller's live sign-in sessions, one (the newest refresh token) per family."""
-    rows = await session.scalars(
-        select(Session)
-        .where(
-            Session.user_id == principal.user.id,
-            Session.kind == SESSION_REFRESH,
-            Session.revoked_at.is_(None),
-            Session.used_at.is_(None),
-            Session.expires_at > utcnow(),
-        )
-        .order_by(Session.created_at.desc())
+def _live_sessions_of(principal: Principal) -> Select[Session]:
+    """The caller's live sign-in sessions: the newest refresh token of each family."""
+    return select(Session).where(
+        Session.user_id == principal.user.id,
+        Session.kind == SESSION_REFRESH,
+        Session.revoked_at.is_(None),
+        Session.used_at.is_(None),
+        Session.expires_at > utcnow(),
     )
+
+
+async def list_sessions(session: AsyncSession, principal: Principal) -> list[Session]:
+    rows = await session.scalars(_live_sessions_of(principal).order_by(Session.created_at.desc()))
     return list(rows)
 
 
-async def revoke_session(session: AsyncSession, principal: Principal, session_id: str) -> None:
-    record = await session.scalar(
-        select(Session).where(Session.id == session_id, Session.user_id == principal.user.id)
-    )
+async def own_session(session: AsyncSession, principal: Principal, session_id: str) -> Session:
+    """One of the caller's live sign-in sessions; anyone else's is 404."""
+    record = await session.scalar(_live_sessions_of(principal).where(Session.id == session_id))
     if record is None:
         raise NotFound("Session not found")
-    await revoke_family(session, record.family_id)
+    return record
+
+
+async def revoke_session(session: AsyncSession, principal: Principal, session_id: str) -> None:
+    await revoke_family(session, (await own_session(session, principal, session_id)).family_id)
 
 
 # --- registration and password sign-in --------------------------------------------------

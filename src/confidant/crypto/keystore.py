@@ -110,6 +110,9 @@ class KeyStore:
             if len(rows) < batch_size:
                 return count
 
+    def forget_cached_keys(self) -> None:
+        self._cache.clear()
+
     def _remember(self, owner: str, raw: bytes) -> None:
         self._cache[owner] = raw
         self._cache.move_to_end(owner)

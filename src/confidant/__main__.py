@@ -1,0 +1,3 @@
+from confidant.cli import main
+
+main()
