@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     qr_login_ttl_seconds: int = 5 * 60
     guest_purge_interval_seconds: int = 600
 
+    read_cache_seconds: float = 2.0
     max_body_bytes: int = 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024
 

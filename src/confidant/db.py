@@ -91,10 +91,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     """An engine with its session factory; sessions never expire objects on commit."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, session_info: dict[str, Any] | None = None, **engine_kwargs: Any
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info=session_info or {}
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -105,7 +109,8 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                if session.in_transaction():
+                    await session.commit()
             except DomainError as error:
                 await (session.commit() if error.keep_changes else session.rollback())
                 raise

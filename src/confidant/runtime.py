@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from confidant.auth.passwords import SecretHasher
 from confidant.auth.tokens import TokenCodec
+from confidant.cache import CACHE_INFO_KEY, UserReadCache
 from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
@@ -24,6 +26,7 @@ class Runtime:
     tokens: TokenCodec
     hasher: SecretHasher
     limiter: Limiter
+    read_cache: UserReadCache[Any]
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -32,9 +35,10 @@ class Runtime:
             settings.master_key, settings.retired_master_keys, settings.master_key_file
         )
         keystore = KeyStore(Database(settings.resolved_keystore_url), keyring)
+        read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url),
+            db=Database(settings.resolved_database_url, {CACHE_INFO_KEY: read_cache}),
             keystore=keystore,
             blind_index=BlindIndex(await keystore.system_secret(BLIND_INDEX_KEY)),
             tokens=TokenCodec(settings.resolved_jwt_secret()),
@@ -42,6 +46,7 @@ class Runtime:
                 settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
             ),
             limiter=make_limiter(settings.redis_url),
+            read_cache=read_cache,
         )
 
     async def close(self) -> None:

@@ -16,6 +16,14 @@ bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/*
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` header; 401 when there is none."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Not authenticated")
+    return token.strip()
+
+
 async def current_principal(
     rt: RuntimeDep, session: SessionDep, credentials: Credentials
 ) -> Principal:

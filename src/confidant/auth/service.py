@@ -20,6 +20,7 @@ from confidant.auth.models import (
 )
 from confidant.auth.schemas import RegisterIn, TokensOut
 from confidant.auth.tokens import ACCESS, QR_LOGIN, REFRESH, jti_digest
+from confidant.cache import track_user
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
 from confidant.db import new_id, utcnow
@@ -117,7 +118,8 @@ async def authenticate(rt: Runtime, session: AsyncSession, access_token: str) ->
     return Principal(user, family_id)
 
 
-async def revoke_family(session: AsyncSession, family_id: str) -> None:
+async def revoke_family(session: AsyncSession, user_id: str, family_id: str) -> None:
+    track_user(session, user_id)
     await session.execute(
         update(Session)
         .where(Session.family_id == family_id, Session.revoked_at.is_(None))
@@ -137,7 +139,7 @@ async def refresh(rt: Runtime, session: AsyncSession, refresh_token: str) -> Tok
         .values(used_at=utcnow())
     )
     if rotated.rowcount != 1:  # type: ignore[attr-defined]
-        await revoke_family(session, record.family_id)
+        await revoke_family(session, record.user_id, record.family_id)
         raise Unauthorized(
             "Refresh token was already used; every session of this sign-in is now revoked",
             details={"reason": "refresh_token_reuse"},
@@ -174,7 +176,8 @@ async def own_session(session: AsyncSession, principal: Principal, session_id: s
 
 
 async def revoke_session(session: AsyncSession, principal: Principal, session_id: str) -> None:
-    await revoke_family(session, (await own_session(session, principal, session_id)).family_id)
+    record = await own_session(session, principal, session_id)
+    await revoke_family(session, principal.user.id, record.family_id)
 
 
 # --- registration and password sign-in --------------------------------------------------
@@ -222,6 +225,7 @@ async def create_account(
 
 
 async def revoke_guest_sessions(session: AsyncSession, user_id: str) -> None:
+    track_user(session, user_id)
     await session.execute(
         update(Session)
         .where(Session.user_id == user_id, Session.revoked_at.is_(None))
@@ -241,7 +245,7 @@ async def login(
 
 
 async def logout(session: AsyncSession, principal: Principal) -> None:
-    await revoke_family(session, principal.family_id)
+    await revoke_family(session, principal.user.id, principal.family_id)
 
 
 # --- PIN ------------------------------------------------------------------------------
@@ -342,6 +346,7 @@ async def purge_expired(rt: Runtime, session: AsyncSession) -> int:
     )
     for user_id in expired:
         await rt.keystore.destroy(user_key_owner(user_id))
+        track_user(session, user_id)
     if expired:
         await session.execute(delete(User).where(User.id.in_(expired)))
     await session.execute(delete(Session).where(Session.expires_at <= now))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,8 +37,12 @@ def jti_digest(jti: str) -> str:
 
 
 class TokenCodec:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, cache_size: int = 10_000) -> None:
         self._secret = secret
+        # Verified claims of recent expiring tokens: a token is immutable, so only its
+        # expiry needs checking again on a hit.
+        self._verified: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
 
     def issue(self, typ: str, subject: str, ttl: timedelta | None, **claims: Any) -> IssuedToken:
         now = utcnow()
@@ -57,6 +63,19 @@ class TokenCodec:
 
     def decode(self, token: str, typ: str, *, expiring: bool = True) -> dict[str, Any]:
         """Verified claims of a token of type `typ`; anything else is 401."""
+        cached = self._verified.get((token, typ)) if expiring else None
+        if cached is not None:
+            if cached["exp"] <= time.time():
+                raise Unauthorized("Token has expired", details={"reason": "expired"})
+            return cached
+        claims = self._verify(token, typ, expiring)
+        if expiring:
+            self._verified[(token, typ)] = claims
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str, typ: str, expiring: bool) -> dict[str, Any]:
         required = ["sub", "typ", "jti", "iat", "iss"] + (["exp"] if expiring else [])
         try:
             claims: dict[str, Any] = jwt.decode(

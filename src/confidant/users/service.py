@@ -11,8 +11,10 @@ from pydantic.alias_generators import to_snake
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confidant.auth import service as auth_service
 from confidant.auth.models import User
-from confidant.auth.tokens import CARD_SHARE
+from confidant.auth.tokens import ACCESS, CARD_SHARE
+from confidant.cache import track_user
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import new_id, utcnow
@@ -170,6 +172,24 @@ async def patch_card(
 # --- profile ---------------------------------------------------------------------
 
 
+def cached_me_json(rt: Runtime, access_token: str) -> bytes | None:
+    """GET /me as JSON from the read cache, while the user's rows are unchanged."""
+    claims = rt.tokens.decode(access_token, ACCESS)
+    cached: bytes | None = rt.read_cache.get(str(claims["sub"]), str(claims.get("fam", "")))
+    return cached
+
+
+async def me_json(rt: Runtime, session: AsyncSession, access_token: str) -> bytes:
+    """GET /me as JSON from the database, remembered in the read cache."""
+    claims = rt.tokens.decode(access_token, ACCESS)
+    user_id = str(claims["sub"])
+    generation = rt.read_cache.generation(user_id)
+    principal = await auth_service.authenticate(rt, session, access_token)
+    body = (await get_me(rt, session, principal.user)).model_dump_json(by_alias=True).encode()
+    rt.read_cache.put(user_id, principal.family_id, body, generation)
+    return body
+
+
 async def get_me(rt: Runtime, session: AsyncSession, user: User) -> MeOut:
     key = await data_key(rt, user.id)
     card = await own_card(session, user)
@@ -280,4 +300,5 @@ async def emergency_card(rt: Runtime, session: AsyncSession, token: str) -> Emer
 async def delete_account(rt: Runtime, session: AsyncSession, user: User) -> None:
     """Destroy the data key first (committed on its own), then every row of the user."""
     await rt.keystore.destroy(user_key_owner(user.id))
+    track_user(session, user.id)
     await session.execute(delete(User).where(User.id == user.id))

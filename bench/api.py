@@ -1,0 +1,184 @@
+"""API overhead benchmark: authenticated GET /api/users/me against a bare FastAPI endpoint.
+
+Both run under one uvicorn worker and are loaded in the same run by the same client
+(a keep-alive HTTP/1.1 load generator on asyncio, 64 connections), in alternating rounds.
+Prints requests/s and p50/p99 latency of each and the throughput ratio; target >= 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 0.5
+ME = "GET /api/users/me (Confidant, default settings)"
+BARE = "GET /bare (bare FastAPI, constant JSON)"
+UNCACHED = "GET /api/users/me (read cache off: DB + decrypt)"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> Iterator[None]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ] + (["--factory"] if factory else [])
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{app} did not start")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def worker(
+    port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not status_line.startswith(b"HTTP/1.1 200"):
+                errors.append(1)
+    finally:
+        writer.close()
+
+
+async def load(
+    port: int, path: str, token: str | None, seconds: float, connections: int
+) -> dict[str, float]:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(
+        *(worker(port, request, stop_at, latencies, errors) for _ in range(connections))
+    )
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * ordered[len(ordered) // 2],
+        "p99_ms": 1000 * ordered[int(len(ordered) * 0.99)],
+        "errors": float(len(errors)),
+    }
+
+
+def register(port: int) -> str:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/api/auth/register",
+        json={"email": "bench@example.com", "password": "benchmark password", "name": "Bench"},
+    )
+    response.raise_for_status()
+    token = str(response.json()["accessToken"])
+    httpx.patch(
+        f"http://127.0.0.1:{port}/api/users/me",
+        json={"medicalCard": {"heightCm": 175, "weightKg": 70, "allergies": ["pollen"]}},
+        headers={"Authorization": f"Bearer {token}"},
+    ).raise_for_status()
+    return token
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="confidant-bench-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env.update(CONFIDANT_DATA_DIR=data_dir, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
+    app_port, uncached_port, bare_port = free_port(), free_port(), free_port()
+    uncached_env = {**env, "CONFIDANT_READ_CACHE_SECONDS": "0"}
+    with (
+        server("confidant.main:create_app", app_port, env, factory=True),
+        server("confidant.main:create_app", uncached_port, uncached_env, factory=True),
+        server("bench.bare_app:app", bare_port, env),
+    ):
+        token = register(app_port)
+        targets = {
+            ME: (app_port, "/api/users/me", token),
+            BARE: (bare_port, "/bare", None),
+            UNCACHED: (uncached_port, "/api/users/me", token),
+        }
+        for port, path, auth in targets.values():  # warm-up
+            asyncio.run(load(port, path, auth, 1.0, args.connections))
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, (port, path, auth) in targets.items():
+                results[name].append(
+                    asyncio.run(load(port, path, auth, args.seconds, args.connections))
+                )
+
+    print(
+        f"\nbench/api.py: {args.connections} connections, {args.rounds} alternating rounds"
+        f" of {args.seconds:.0f} s, one uvicorn worker each, SQLite"
+    )
+    print(f"{'endpoint':<55} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    medians = {}
+    for name, runs in results.items():
+        row = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        medians[name] = row
+        print(
+            f"{name:<55} {row['rps']:>9.0f} {row['p50_ms']:>8.1f}"
+            f" {row['p99_ms']:>8.1f} {row['errors']:>7.0f}"
+        )
+    ratio = medians[ME]["rps"] / medians[BARE]["rps"]
+    verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
+    print(f"throughput ratio me/bare = {ratio:.2f}   (target >= {TARGET_RATIO}: {verdict})")
+    uncached = medians[UNCACHED]["rps"] / medians[BARE]["rps"]
+    print(f"for reference, read cache off: ratio {uncached:.2f} (no target)")
+
+
+if __name__ == "__main__":
+    main()
