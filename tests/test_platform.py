@@ -214,3 +214,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
         "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
     }
+
+
+def test_data_dir_and_generated_secrets_are_private(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "fresh-data", jwt_secret=None)
+    secret = settings.resolved_jwt_secret()
+    assert len(secret) >= 32
+    assert secret == settings.resolved_jwt_secret()  # generated once, then reused
+    assert (settings.data_dir.stat().st_mode & 0o777) == 0o700
+    assert ((settings.data_dir / "jwt.secret").stat().st_mode & 0o777) == 0o600

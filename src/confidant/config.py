@@ -84,16 +84,20 @@ class Settings(BaseSettings):
     def master_key_file(self) -> Path:
         return self.data_dir / "master.keys"
 
+    def ensure_data_dir(self) -> Path:
+        """DATA_DIR, created readable by its owner only (it holds keys and databases)."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.data_dir
+
     def resolved_jwt_secret(self) -> str:
         """The configured JWT secret, or in development one generated once into DATA_DIR."""
         if self.jwt_secret:
             return self.jwt_secret
-        return read_or_create_secret_file(self.data_dir / "jwt.secret")
+        return read_or_create_secret_file(self.ensure_data_dir() / "jwt.secret")
 
 
 def read_or_create_secret_file(path: Path) -> str:
     """Read a secret file, creating it with 0600 permissions on first use."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -28,7 +28,7 @@ def alembic_config(section: str, url: str) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the main database and the keystore to `revision`."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     command.upgrade(alembic_config(MAIN, settings.resolved_database_url), revision)
     command.upgrade(alembic_config(KEYSTORE, settings.resolved_keystore_url), revision)
 

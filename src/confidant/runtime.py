@@ -30,7 +30,7 @@ class Runtime:
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.ensure_data_dir()
         keyring = MasterKeyring.from_config(
             settings.master_key, settings.retired_master_keys, settings.master_key_file
         )

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from confidant.auth import service
 from confidant.auth.service import Principal
 from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import Forbidden, Unauthorized
+from confidant.errors import Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/*")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -40,12 +40,5 @@ async def optional_principal(
     return await service.authenticate(rt, session, credentials.credentials)
 
 
-async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if not principal.is_admin:
-        raise Forbidden("Administrators only")
-    return principal
-
-
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
-AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
