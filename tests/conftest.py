@@ -37,18 +37,11 @@ def service_unavailable(what: str, error: Exception) -> None:
     pytest.skip(f"{what} not reachable here: {error}")
 
 
-async def create_pg_database(name: str) -> None:
+async def pg_admin(statement: str) -> None:
+    """Run one statement as postgres on the maintenance database."""
     connection = await asyncpg.connect(host=PG_HOST, user="postgres", database="postgres")
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def drop_pg_database(name: str) -> None:
-    connection = await asyncpg.connect(host=PG_HOST, user="postgres", database="postgres")
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(statement)
     finally:
         await connection.close()
 
@@ -83,14 +76,14 @@ async def settings(
     names = [f"confidant_test_{suffix}", f"confidant_test_{suffix}_keys"]
     try:
         for name in names:
-            await create_pg_database(name)
+            await pg_admin(f'CREATE DATABASE "{name}"')
     except (OSError, asyncpg.PostgresError) as error:
         service_unavailable("PostgreSQL at 127.0.0.1:5432", error)
     settings = make_settings(data_dir, database_url=pg_url(names[0]), keystore_url=pg_url(names[1]))
     await upgrade_schema(settings)
     yield settings
     for name in names:
-        await drop_pg_database(name)
+        await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def upgrade_schema(settings: Settings) -> None:

@@ -146,15 +146,7 @@ def test_production_refuses_missing_or_placeholder_secrets(tmp_path: Path) -> No
 def test_cli_serve_in_production_says_which_secret_is_missing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
     env.update(CONFIDANT_ENV="production", CONFIDANT_DATA_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-m", "confidant", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "serve", cwd=tmp_path)
     assert result.returncode == 2
     assert "CONFIDANT_MASTER_KEY" in result.stderr
     assert "CONFIDANT_JWT_SECRET" in result.stderr
@@ -179,32 +171,32 @@ async def test_cli_create_admin_promotes_and_creates(
 ) -> None:
     account = await register(client)
     env = {**os.environ, **settings_env(settings)}
-    promote = subprocess.run(
-        [sys.executable, "-m", "confidant", "create-admin", "--email", account.email],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    promote = run_cli(env, "create-admin", "--email", account.email)
     assert promote.returncode == 0, promote.stderr
     login = await client.post(
         "/api/auth/login", json={"email": account.email, "password": PASSWORD}
     )
     assert login.json()["role"] == "admin"
 
-    missing_password = subprocess.run(
-        [sys.executable, "-m", "confidant", "create-admin", "--email", unique_email()],
+    missing_password = run_cli(env, "create-admin", "--email", unique_email())
+    assert missing_password.returncode == 1
+    assert "password" in missing_password.stderr
+
+
+def run_cli(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `confidant` command with no terminal attached."""
+    return subprocess.run(
+        [sys.executable, "-m", "confidant", *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
         stdin=subprocess.DEVNULL,
     )
-    assert missing_password.returncode == 1
-    assert "password" in missing_password.stderr
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
