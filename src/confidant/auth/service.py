@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,10 +119,19 @@ async def authenticate(rt: Runtime, session: AsyncSession, access_token: str) ->
 
 
 async def revoke_family(session: AsyncSession, user_id: str, family_id: str) -> None:
+    """End one sign-in: every refresh token of the family, and its access tokens."""
+    await _revoke(session, user_id, Session.family_id == family_id)
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: str) -> None:
+    await _revoke(session, user_id)
+
+
+async def _revoke(session: AsyncSession, user_id: str, *conditions: ColumnElement[bool]) -> None:
     track_user(session, user_id)
     await session.execute(
         update(Session)
-        .where(Session.family_id == family_id, Session.revoked_at.is_(None))
+        .where(Session.user_id == user_id, Session.revoked_at.is_(None), *conditions)
         .values(revoked_at=utcnow())
     )
 
@@ -212,7 +221,7 @@ async def create_account(
         user, key = guest, await users_service.data_key(rt, guest.id)
         user.role, user.guest_expires_at = role, None
         card = await users_service.own_card(session, user)
-        await revoke_guest_sessions(session, user.id)
+        await revoke_all_sessions(session, user.id)  # the guest's tokens end here
     users_service.set_name(user, key, data.name)
     await users_service.set_email(rt, session, user, key, data.email)
     await users_service.set_phone(rt, session, user, key, data.phone)
@@ -222,15 +231,6 @@ async def create_account(
     except IntegrityError as exc:  # lost a race with a concurrent registration
         raise Conflict("An account with this email or phone already exists") from exc
     return user, card, key
-
-
-async def revoke_guest_sessions(session: AsyncSession, user_id: str) -> None:
-    track_user(session, user_id)
-    await session.execute(
-        update(Session)
-        .where(Session.user_id == user_id, Session.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
 
 
 async def login(
