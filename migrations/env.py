@@ -1,6 +1,8 @@
 from alembic import context
 
 import confidant.auth.models  # noqa: F401  (registers tables on the metadata)
+import confidant.chats.models  # noqa: F401
+import confidant.safety.models  # noqa: F401
 import confidant.users.models  # noqa: F401
 from confidant.db import Base
 from confidant.migrate import run_online

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,12 +21,20 @@ from fastapi import FastAPI
 
 from confidant import migrate
 from confidant.config import Settings
+from confidant.llm.tiny import build_tiny_chat_model
 from confidant.main import create_app
 from confidant.runtime import Runtime
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST = os.environ.get("CONFIDANT_TEST_PG_HOST", "127.0.0.1")
+TINY_MODEL_DIR = Path(tempfile.gettempdir()) / f"confidant-tiny-model-{os.getpid()}"
 REDIS_URL = os.environ.get("CONFIDANT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+@pytest.fixture(scope="session", autouse=True)
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight chat model saved like a real one; nothing is downloaded."""
+    return build_tiny_chat_model(TINY_MODEL_DIR)
+
 
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 GENEROUS_LIMITS = {"login_rate_per_ip": 100_000, "login_rate_per_account": 100_000}
@@ -53,6 +62,8 @@ def pg_url(name: str) -> str:
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir,
+        "llm_model": str(TINY_MODEL_DIR),
+        "llm_max_new_tokens": 12,
         "jwt_secret": "test-jwt-secret-" + "x" * 32,
         **FAST_HASHING,
         **GENEROUS_LIMITS,
@@ -63,7 +74,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def settings(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path
 ) -> AsyncIterator[Settings]:
     """A migrated main database and keystore, one pair per backend for the session."""
     data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
@@ -94,6 +105,7 @@ async def upgrade_schema(settings: Settings) -> None:
 async def started_app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        await app.state.runtime.models.wait_until_settled()
         yield app
 
 

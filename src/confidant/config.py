@@ -11,6 +11,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_LLM_MODEL = "HuggingFaceTB/SmolLM2-360M-Instruct"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are Confidant, a warm and supportive wellbeing companion. Listen carefully, "
+    "reflect back what you hear, and ask gentle open questions. You are not a doctor or "
+    "a therapist: never diagnose or prescribe. When someone describes persistent distress, "
+    "a health concern or a risk to their safety, encourage them kindly to reach out to a "
+    "professional or to someone they trust. Keep answers short and human."
+)
+
 # Placeholder values people copy out of examples; production refuses them.
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "default"})
 MIN_JWT_SECRET_LENGTH = 32
@@ -40,6 +49,25 @@ class Settings(BaseSettings):
     guest_session_ttl_seconds: int = 24 * 3600
     qr_login_ttl_seconds: int = 5 * 60
     guest_purge_interval_seconds: int = 600
+
+    llm_provider: Literal["transformers", "openai"] = "transformers"
+    llm_model: str = DEFAULT_LLM_MODEL
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    llm_device: str = "auto"
+    llm_max_new_tokens: int = Field(default=256, ge=1, le=8192)
+    llm_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    llm_top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    llm_context_window: int = Field(
+        default=4096, ge=256, description="for OpenAI-compatible models"
+    )
+    llm_timeout_seconds: float = 60.0
+    llm_max_concurrency: int = Field(default=4, ge=1)
+    llm_max_queue: int = Field(default=32, ge=0)
+    llm_system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    crisis_resources_file: Path | None = None
+    chat_history_messages: int = Field(default=50, ge=1, le=1000)
 
     read_cache_seconds: float = 2.0
     max_body_bytes: int = 1024 * 1024

@@ -12,8 +12,12 @@ from fastapi import FastAPI
 from confidant import __version__, health, http_errors
 from confidant.auth import service as auth_service
 from confidant.auth.router import router as auth_router
+from confidant.chats.router import router as chats_router
+from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
+from confidant.llm.router import router as models_router
 from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
+from confidant.openai_api.router import router as openai_router
 from confidant.runtime import Runtime
 from confidant.users.router import router as users_router
 
@@ -28,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
+        runtime.models.start()
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_guests_forever(runtime))
         try:
@@ -48,7 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     http_errors.install(app)
     # Routers are matched in order: the busiest first.
     app.include_router(users_router)
+    app.include_router(chats_router)
+    app.include_router(chats_ws_router)
+    app.include_router(openai_router)
     app.include_router(auth_router)
+    app.include_router(models_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(

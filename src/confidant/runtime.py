@@ -12,7 +12,9 @@ from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.db import Database
+from confidant.llm.registry import ModelRegistry
 from confidant.ratelimit import Limiter, make_limiter
+from confidant.safety.crisis import CrisisScreen
 
 BLIND_INDEX_KEY = "blind-index"
 
@@ -27,6 +29,8 @@ class Runtime:
     hasher: SecretHasher
     limiter: Limiter
     read_cache: UserReadCache[Any]
+    models: ModelRegistry
+    crisis: CrisisScreen
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -47,9 +51,12 @@ class Runtime:
             ),
             limiter=make_limiter(settings.redis_url),
             read_cache=read_cache,
+            models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
+            crisis=CrisisScreen.from_files(settings.crisis_resources_file),
         )
 
     async def close(self) -> None:
+        self.models.close()
         await self.limiter.close()
         await self.db.dispose()
         await self.keystore.db.dispose()

@@ -40,5 +40,15 @@ async def optional_principal(
     return await service.authenticate(rt, session, credentials.credentials)
 
 
+async def principal_without_session(rt: RuntimeDep, credentials: Credentials) -> Principal:
+    """For long-running endpoints (streaming replies): authenticates in a short transaction
+    of its own, so no database connection is held while the model writes."""
+    if credentials is None:
+        raise Unauthorized("Not authenticated")
+    async with rt.db.transaction() as session:
+        return await service.authenticate(rt, session, credentials.credentials)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+StreamingPrincipal = Annotated[Principal, Depends(principal_without_session)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from confidant.auth import service
+from confidant.auth import api_keys, service
 from confidant.auth.dependencies import CurrentPrincipal, OptionalPrincipal
-from confidant.auth.models import Session
+from confidant.auth.models import ApiKey, Session
 from confidant.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
     LoginIn,
     PinIn,
     PinLoginIn,
@@ -119,3 +122,33 @@ async def get_session(
 async def revoke_session(session_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
     """Sign one device out."""
     await service.revoke_session(session, principal, session_id)
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+async def create_api_key(
+    body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep
+) -> ApiKeyCreated:
+    """A personal key for the OpenAI-compatible API (/v1). The key is shown only here."""
+    record, plaintext = api_keys.create(session, principal, body.name)
+    await session.flush()
+    return ApiKeyCreated(**_api_key_out(record).model_dump(), key=plaintext)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+async def list_api_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKeyOut]:
+    return [_api_key_out(record) for record in await api_keys.list_keys(session, principal)]
+
+
+@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_api_key(key_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    await api_keys.revoke(session, principal, key_id)
+
+
+def _api_key_out(record: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=record.id,
+        name=record.name,
+        prefix=record.prefix,
+        created_at=record.created_at,
+        last_used_at=record.last_used_at,
+    )

@@ -60,3 +60,19 @@ class SessionOut(ApiModel):
     created_at: datetime
     expires_at: datetime
     current: bool
+
+
+class ApiKeyCreate(ApiModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class ApiKeyOut(ApiModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The key's first characters, to recognise it")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The key itself: shown this once, never again")

@@ -1,0 +1,72 @@
+"""Personal API keys for the OpenAI-compatible API: shown once, stored as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import ApiKey, User
+from confidant.auth.service import Principal
+from confidant.db import utcnow
+from confidant.errors import Forbidden, NotFound, Unauthorized
+
+KEY_PREFIX = "cfd_"
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(session: AsyncSession, principal: Principal, name: str) -> tuple[ApiKey, str]:
+    """A new key; the plaintext is returned this once and never stored."""
+    if principal.is_guest:
+        raise Forbidden("Guests cannot create API keys; register first")
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        user_id=principal.user.id, name=name, prefix=plaintext[:12], key_hash=_digest(plaintext)
+    )
+    session.add(record)
+    return record, plaintext
+
+
+async def list_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]:
+    rows = await session.scalars(
+        select(ApiKey)
+        .where(ApiKey.user_id == principal.user.id, ApiKey.revoked_at.is_(None))
+        .order_by(ApiKey.created_at.desc())
+    )
+    return list(rows)
+
+
+async def revoke(session: AsyncSession, principal: Principal, key_id: str) -> None:
+    record = await session.scalar(
+        select(ApiKey).where(
+            ApiKey.id == key_id, ApiKey.user_id == principal.user.id, ApiKey.revoked_at.is_(None)
+        )
+    )
+    if record is None:
+        raise NotFound("API key not found")
+    record.revoked_at = utcnow()
+
+
+async def authenticate(session: AsyncSession, key: str) -> Principal:
+    """The owner of a live API key."""
+    row = (
+        await session.execute(
+            select(ApiKey, User)
+            .join(User, User.id == ApiKey.user_id)
+            .where(ApiKey.key_hash == _digest(key), ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("Invalid API key")
+    record, user = row
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_GRANULARITY:
+        record.last_used_at = now
+    return Principal(user, family_id=f"api-key:{record.id}")

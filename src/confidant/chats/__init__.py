@@ -1,0 +1,1 @@
+"""Chats with the companion: history, streaming replies (SSE, WebSocket), the query API."""

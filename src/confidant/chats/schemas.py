@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from confidant.schemas import ApiModel
+
+MAX_MESSAGE_CHARS = 8000
+MAX_QUERY_CHARS = 4000
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ModelName = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+Content = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+
+
+class ChatCreate(ApiModel):
+    title: Title | None = None
+    model: ModelName | None = None
+    resume: bool = Field(default=False, description="Return the newest chat instead, if any")
+
+
+class ChatPatch(ApiModel):
+    title: Title | None = None
+    model: ModelName | None = None
+
+
+class ChatOut(ApiModel):
+    id: str
+    title: str | None
+    model: str | None
+    flagged: bool = Field(description="A crisis signal was seen in this chat")
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageCreate(ApiModel):
+    chat_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    content: Content
+
+
+class MessageOut(ApiModel):
+    id: str
+    chat_id: str
+    role: Literal["user", "assistant"]
+    content: str
+    model: str | None = None
+    created_at: datetime
+
+
+class TurnOut(ApiModel):
+    user_message: MessageOut
+    reply: MessageOut
+    crisis: bool
+
+
+class WireModel(BaseModel):
+    """The query API keeps the seed's snake_case names."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class QueryIn(WireModel):
+    query: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
+    model: ModelName | None = None
+
+
+class QueryOut(WireModel):
+    query_id: str
+    response: str
+
+
+class QueryRecord(QueryOut):
+    query: str
+    model: str
+    created_at: datetime

@@ -1,0 +1,313 @@
+"""Chats and turns: store the user's message, stream the companion's reply, store it.
+
+A turn spans a generation that may take many seconds, so it does not hold the
+request's transaction: it commits the user's message first and the reply after,
+each in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.chats import repository
+from confidant.chats.models import Chat, Message, Query
+from confidant.chats.schemas import (
+    ChatCreate,
+    ChatOut,
+    ChatPatch,
+    MessageOut,
+    QueryOut,
+    QueryRecord,
+)
+from confidant.crypto.envelope import DataKey
+from confidant.db import new_id, utcnow
+from confidant.errors import NotFound
+from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
+from confidant.llm.context import fit_context
+from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.runtime import Runtime
+from confidant.safety.crisis import CrisisSignal
+from confidant.safety.models import SafetyEvent
+from confidant.users import service as users_service
+
+# --- chats -------------------------------------------------------------------------------
+
+
+def _chat_out(chat: Chat, key: DataKey) -> ChatOut:
+    return ChatOut(
+        id=chat.id,
+        title=key.decrypt_text(chat.title_ct, table="chats", column="title", row_id=chat.id),
+        model=chat.model,
+        flagged=chat.flagged_at is not None,
+        created_at=chat.created_at,
+        updated_at=chat.updated_at,
+    )
+
+
+async def own_chat(session: AsyncSession, user: User, chat_id: str) -> Chat:
+    chat = await repository.chat_of(session, user.id, chat_id)
+    if chat is None:
+        raise NotFound("Chat not found")
+    return chat
+
+
+async def create_chat(
+    rt: Runtime, session: AsyncSession, user: User, data: ChatCreate
+) -> tuple[ChatOut, bool]:
+    """A new chat, or with `resume` the newest existing one. True when one was created."""
+    key = await users_service.data_key(rt, user.id)
+    if data.resume and (newest := await repository.newest_chat(session, user.id)):
+        return _chat_out(newest, key), False
+    chat = Chat(id=new_id(), user_id=user.id, created_at=utcnow(), updated_at=utcnow())
+    chat.model = rt.models.require_available(data.model) if data.model else None
+    chat.title_ct = key.encrypt_text(data.title, table="chats", column="title", row_id=chat.id)
+    session.add(chat)
+    return _chat_out(chat, key), True
+
+
+async def list_chats(
+    rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
+) -> Page[ChatOut]:
+    key = await users_service.data_key(rt, user.id)
+    after = decode_cursor(cursor) if cursor else None
+    chats = await repository.chats_page(session, user.id, after, limit + 1)
+    more = len(chats) > limit
+    chats = chats[:limit]
+    next_cursor = encode_cursor(chats[-1].updated_at, chats[-1].id) if more else None
+    return Page[ChatOut](items=[_chat_out(c, key) for c in chats], next_cursor=next_cursor)
+
+
+async def get_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> ChatOut:
+    key = await users_service.data_key(rt, user.id)
+    return _chat_out(await own_chat(session, user, chat_id), key)
+
+
+async def update_chat(
+    rt: Runtime, session: AsyncSession, user: User, chat_id: str, data: ChatPatch
+) -> ChatOut:
+    key = await users_service.data_key(rt, user.id)
+    chat = await own_chat(session, user, chat_id)
+    if data.title is not None:
+        chat.title_ct = key.encrypt_text(data.title, table="chats", column="title", row_id=chat.id)
+    if data.model is not None:
+        chat.model = rt.models.require_available(data.model)
+    chat.updated_at = utcnow()
+    return _chat_out(chat, key)
+
+
+async def delete_chat(session: AsyncSession, user: User, chat_id: str) -> None:
+    chat = await own_chat(session, user, chat_id)
+    await session.execute(delete(Message).where(Message.chat_id == chat.id))
+    await session.delete(chat)
+
+
+def _message_out(message: Message, key: DataKey) -> MessageOut:
+    content = key.decrypt_text(
+        message.content_ct, table="messages", column="content", row_id=message.id
+    )
+    return MessageOut(
+        id=message.id,
+        chat_id=message.chat_id,
+        role="user" if message.role == "user" else "assistant",
+        content=content or "",
+        model=message.model,
+        created_at=message.created_at,
+    )
+
+
+async def list_messages(
+    rt: Runtime, session: AsyncSession, user: User, chat_id: str, cursor: str | None, limit: int
+) -> Page[MessageOut]:
+    """Newest first, for infinite scroll upwards."""
+    key = await users_service.data_key(rt, user.id)
+    chat = await own_chat(session, user, chat_id)
+    after = decode_cursor(cursor) if cursor else None
+    rows = await repository.messages_page(session, chat.id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+    return Page[MessageOut](items=[_message_out(m, key) for m in rows], next_cursor=next_cursor)
+
+
+# --- turns --------------------------------------------------------------------------------
+
+
+@dataclass
+class Turn:
+    """Everything a reply needs once the user's message is stored."""
+
+    user_id: str
+    chat_id: str
+    model: ChatModel
+    context: list[ChatMessage]
+    params: GenerationParams
+    crisis_resources: str | None
+    user_message: MessageOut
+
+
+def generation_params(rt: Runtime) -> GenerationParams:
+    settings = rt.settings
+    return GenerationParams(
+        max_new_tokens=settings.llm_max_new_tokens,
+        temperature=settings.llm_temperature,
+        top_p=settings.llm_top_p,
+    )
+
+
+def screen(
+    rt: Runtime, session: AsyncSession, user: User, text: str, channel: str, chat: Chat | None
+) -> str | None:
+    """Crisis screen: on a signal, record it, flag the chat, and return the resources."""
+    signal = rt.crisis.screen(text)
+    if signal is None:
+        return None
+    record_signal(session, user, signal, channel, chat)
+    return rt.crisis.resources_for(user.preferences.get("language"))
+
+
+def record_signal(
+    session: AsyncSession, user: User, signal: CrisisSignal, channel: str, chat: Chat | None
+) -> None:
+    """Record a crisis event (no text) and flag the chat it happened in."""
+    session.add(
+        SafetyEvent(
+            user_id=user.id,
+            chat_id=chat.id if chat else None,
+            category=signal.category,
+            detector=signal.source,
+            channel=channel,
+        )
+    )
+    if chat is not None:
+        chat.flagged_at = chat.flagged_at or utcnow()
+
+
+async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Turn:
+    """Store the user's message (committed) and prepare the model's context."""
+    async with rt.db.transaction() as session:
+        chat = await own_chat(session, user, chat_id)
+        model = rt.models.get(chat.model)
+        key = await users_service.data_key(rt, user.id)
+        history = await repository.messages_page(
+            session, chat.id, None, rt.settings.chat_history_messages
+        )
+        params = generation_params(rt)
+        past: list[ChatMessage] = [
+            {"role": m.role, "content": _message_out(m, key).content} for m in reversed(history)
+        ]
+        context = fit_context(
+            model,
+            rt.settings.llm_system_prompt,
+            [*past, {"role": "user", "content": content}],
+            reserve=params.max_new_tokens,
+        )
+        resources = screen(rt, session, user, content, "chat", chat)
+        message = _new_message(key, chat, user.id, "user", content, None)
+        session.add(message)
+        chat.updated_at = utcnow()
+        return Turn(user.id, chat.id, model, context, params, resources, _message_out(message, key))
+
+
+def _new_message(
+    key: DataKey, chat: Chat, user_id: str, role: str, content: str, model: str | None
+) -> Message:
+    message = Message(
+        id=new_id(), chat_id=chat.id, user_id=user_id, role=role, model=model, created_at=utcnow()
+    )
+    message.content_ct = key.encrypt(
+        content.encode(), table="messages", column="content", row_id=message.id
+    )
+    return message
+
+
+def reply_stream(turn: Turn) -> AsyncIterator[str]:
+    return stream_reply(turn.model, turn.context, turn.params, turn.crisis_resources)
+
+
+async def stream_reply(
+    model: ChatModel,
+    context: list[ChatMessage],
+    params: GenerationParams,
+    crisis_resources: str | None,
+) -> AsyncIterator[str]:
+    """The reply as text deltas: crisis resources first, before anything the model says."""
+    if crisis_resources:
+        yield crisis_resources + "\n\n"
+    async for delta in model.stream(context, params):
+        yield delta
+
+
+async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
+    """Store the companion's reply (committed)."""
+    async with rt.db.transaction() as session:
+        chat = await repository.chat_of(session, turn.user_id, turn.chat_id)
+        if chat is None:
+            raise NotFound("Chat was deleted while the reply was written")
+        key = await users_service.data_key(rt, turn.user_id)
+        message = _new_message(key, chat, turn.user_id, "assistant", reply, turn.model.name)
+        session.add(message)
+        chat.updated_at = utcnow()
+        return _message_out(message, key)
+
+
+async def complete(stream: AsyncIterator[str]) -> str:
+    return "".join([delta async for delta in stream])
+
+
+# --- query API ------------------------------------------------------------------------------
+
+
+async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> QueryOut:
+    """A one-shot question: answered, then stored encrypted (in a transaction of its own)."""
+    model = rt.models.get(rt.models.require_available(model_name) if model_name else None)
+    params = generation_params(rt)
+    context = fit_context(
+        model,
+        rt.settings.llm_system_prompt,
+        [{"role": "user", "content": query}],
+        reserve=params.max_new_tokens,
+    )
+    signal = rt.crisis.screen(query)
+    answer = await complete(model.stream(context, params))
+    if signal:
+        answer = f"{rt.crisis.resources_for(user.preferences.get('language'))}\n\n{answer}"
+    key = await users_service.data_key(rt, user.id)
+    async with rt.db.transaction() as session:
+        if signal:
+            record_signal(session, user, signal, "query", None)
+        return _store_query(session, key, user, model.name, query, answer)
+
+
+def _store_query(
+    session: AsyncSession, key: DataKey, user: User, model: str, query: str, answer: str
+) -> QueryOut:
+    record = Query(id=new_id(), user_id=user.id, model=model, created_at=utcnow())
+    record.query_ct = key.encrypt(query.encode(), table="queries", column="query", row_id=record.id)
+    record.response_ct = key.encrypt(
+        answer.encode(), table="queries", column="response", row_id=record.id
+    )
+    session.add(record)
+    return QueryOut(query_id=record.id, response=answer)
+
+
+async def get_query(rt: Runtime, session: AsyncSession, user: User, query_id: str) -> QueryRecord:
+    record = await repository.query_of(session, user.id, query_id)
+    if record is None:
+        raise NotFound("Query not found")
+    key = await users_service.data_key(rt, user.id)
+    return QueryRecord(
+        query_id=record.id,
+        query=key.decrypt(
+            record.query_ct, table="queries", column="query", row_id=record.id
+        ).decode(),
+        response=key.decrypt(
+            record.response_ct, table="queries", column="response", row_id=record.id
+        ).decode(),
+        model=record.model,
+        created_at=record.created_at,
+    )

@@ -1,0 +1,145 @@
+"""WS /ws/chats/{chat_id}: JSON frames in and out, replies streamed as deltas.
+
+In:  {"type": "message", "content": "..."} and {"type": "ping"}
+Out: {"type": "delta", "content": "..."}, {"type": "message", ...stored reply...},
+     {"type": "pong"}, {"type": "error", "error": {"code", "message", "details"}}
+The access token comes as `?token=` or as the subprotocols ["bearer", "<token>"].
+Close codes: 4401 bad token, 4404 not your chat. Leaving mid-reply stops the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from confidant.auth import service as auth_service
+from confidant.auth.models import User
+from confidant.chats import repository, service
+from confidant.chats.schemas import MessageCreate
+from confidant.errors import DomainError, error_body
+from confidant.runtime import Runtime
+
+router = APIRouter()
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_NOT_FOUND = 4404
+BEARER_SUBPROTOCOL = "bearer"
+
+
+def _token_and_subprotocol(websocket: WebSocket) -> tuple[str | None, str | None]:
+    protocols = websocket.scope.get("subprotocols") or []
+    if len(protocols) >= 2 and protocols[0] == BEARER_SUBPROTOCOL:
+        return protocols[1], BEARER_SUBPROTOCOL
+    return websocket.query_params.get("token"), None
+
+
+@router.websocket("/ws/chats/{chat_id}")
+async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
+    rt: Runtime = websocket.app.state.runtime
+    token, subprotocol = _token_and_subprotocol(websocket)
+    await websocket.accept(subprotocol=subprotocol)
+    try:
+        async with rt.db.transaction() as session:
+            principal = await auth_service.authenticate(rt, session, token or "")
+            chat = await repository.chat_of(session, principal.user.id, chat_id)
+    except DomainError:
+        await websocket.close(CLOSE_UNAUTHORIZED, "invalid or expired token")
+        return
+    if chat is None:
+        await websocket.close(CLOSE_NOT_FOUND, "chat not found")
+        return
+    await ChatSocket(rt, websocket, principal.user, chat_id).run()
+
+
+class ChatSocket:
+    def __init__(self, rt: Runtime, websocket: WebSocket, user: User, chat_id: str) -> None:
+        self.rt = rt
+        self.websocket = websocket
+        self.user = user
+        self.chat_id = chat_id
+        self.reply_task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        reader = asyncio.create_task(self._read(inbox))
+        try:
+            while (raw := await inbox.get()) is not None:
+                await self._handle(raw)
+        finally:
+            for task in (reader, self.reply_task):  # a reply in progress stops here
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+
+    async def _read(self, inbox: asyncio.Queue[str | None]) -> None:
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None and message.get("bytes") is not None:
+                    text = message["bytes"].decode("utf-8", errors="replace")
+                await inbox.put(text or "")
+        finally:
+            await inbox.put(None)
+
+    async def _handle(self, raw: str) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            await self._error("invalid_json", "Frames must be JSON objects")
+            return
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if kind == "ping":
+            await self._send({"type": "pong"})
+        elif kind == "message":
+            await self._start_reply(frame)
+        else:
+            await self._error("bad_frame", "Frame type must be 'message' or 'ping'")
+
+    async def _start_reply(self, frame: dict[str, Any]) -> None:
+        if self.reply_task is not None and not self.reply_task.done():
+            await self._error("busy", "Wait for the current reply to finish")
+            return
+        try:
+            message = MessageCreate(chat_id=self.chat_id, content=frame.get("content"))
+        except ValidationError as exc:
+            fields = [
+                {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
+            ]
+            await self._error("validation_error", "Message is invalid", fields)
+            return
+        self.reply_task = asyncio.create_task(self._reply(message.content))
+
+    async def _reply(self, content: str) -> None:
+        try:
+            turn = await service.begin_turn(self.rt, self.user, self.chat_id, content)
+            parts: list[str] = []
+            async for delta in service.reply_stream(turn):
+                parts.append(delta)
+                await self._send({"type": "delta", "content": delta})
+            reply = await service.finish_turn(self.rt, turn, "".join(parts))
+        except DomainError as error:
+            await self._error(error.code, error.message, error.details)
+            return
+        except WebSocketDisconnect:
+            return
+        payload = reply.model_dump(mode="json", by_alias=True)
+        await self._send(
+            {"type": "message", **payload, "crisis": turn.crisis_resources is not None}
+        )
+
+    async def _error(self, code: str, message: str, details: Any = None) -> None:
+        await self._send({"type": "error", **error_body(code, message, details)})
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self.websocket.send_text(json.dumps(frame, separators=(",", ":")))

@@ -1,0 +1,1 @@
+"""Language models: in-process transformers models and OpenAI-compatible servers."""

@@ -1,0 +1,62 @@
+"""What every chat model offers, and the errors a model can raise."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from confidant.errors import DomainError
+
+Role = Literal["system", "user", "assistant"]
+ChatMessage = dict[str, str]  # {"role": ..., "content": ...}
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+
+
+class ChatModel(Protocol):
+    name: str
+    provider: str
+    context_window: int
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        """Tokens these messages take once the chat template is applied."""
+
+    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> AsyncIterator[str]:
+        """Text deltas of the reply. Closing the iterator early stops the generation."""
+
+    def close(self) -> None: ...
+
+
+class ModelUnavailable(DomainError):
+    status_code = 503
+    code = "model_unavailable"
+
+
+class ModelBusy(DomainError):
+    status_code = 503
+    code = "model_busy"
+
+    def __init__(self, message: str, retry_after: int = 5, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class UpstreamError(DomainError):
+    """An OpenAI-compatible server failed: 502 (bad answer), 503 (overloaded), 504 (timeout)."""
+
+    code = "upstream_error"
+
+    def __init__(self, status_code: int, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.status_code = status_code
+
+
+def approximate_tokens(messages: list[ChatMessage]) -> int:
+    """For models without a local tokenizer: about four characters a token, plus framing."""
+    return sum(len(message["content"]) // 4 + 4 for message in messages) + 2

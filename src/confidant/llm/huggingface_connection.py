@@ -1,0 +1,125 @@
+"""A causal language model run in process with transformers.
+
+Loads the model and its tokenizer from a Hugging Face id or a local directory, applies
+the tokenizer's chat template, and streams the reply from a worker thread. Generation
+stops as soon as the consumer stops reading (a client that went away).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+from confidant.llm.admission import Admission
+from confidant.llm.base import ChatMessage, GenerationParams
+
+DTYPES = {"float32", "float16", "bfloat16"}
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    if requested != "auto":
+        return requested
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class HuggingFaceChatModel:
+    provider = "transformers"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        dtype: str = "auto",
+        device: str = "auto",
+        admission: Admission,
+        local_files_only: bool = False,
+    ) -> None:
+        """Load `name` (a hub id or a local path); blocking, so call it from a thread."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.name = name
+        self.device = pick_device(device)
+        self._admission = admission
+        self.tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local_files_only)
+        if self.tokenizer.chat_template is None:
+            raise ValueError(f"{name} has no chat template; use an instruct/chat model")
+        torch_dtype: Any = getattr(torch, dtype) if dtype in DTYPES else "auto"
+        model = AutoModelForCausalLM.from_pretrained(
+            name, dtype=torch_dtype, local_files_only=local_files_only
+        )
+        self.model = model.to(torch.device(self.device))  # type: ignore[arg-type]  # stub bug
+        self.model.eval()
+        self.context_window = int(
+            getattr(self.model.config, "max_position_embeddings", None) or 2048
+        )
+        self.tokens_generated = 0  # every token this model produced; tests watch it
+
+    def _encode(self, messages: list[ChatMessage]) -> Any:
+        return self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        return int(self._encode(messages)["input_ids"].shape[-1])
+
+    async def stream(
+        self, messages: list[ChatMessage], params: GenerationParams
+    ) -> AsyncIterator[str]:
+        from transformers import AsyncTextIteratorStreamer
+
+        async with self._admission.slot():
+            inputs = self._encode(messages).to(self.device)
+            streamer = AsyncTextIteratorStreamer(
+                self.tokenizer, skip_prompt=True, skip_special_tokens=True
+            )
+            stop = threading.Event()
+            worker = threading.Thread(
+                target=self._generate,
+                args=(inputs, params, streamer, stop),
+                name=f"generate-{self.name}",
+                daemon=True,
+            )
+            worker.start()
+            try:
+                async for piece in streamer:
+                    if piece:
+                        yield piece
+            finally:
+                stop.set()
+                await asyncio.to_thread(worker.join)
+
+    def _generate(
+        self, inputs: Any, params: GenerationParams, streamer: Any, stop: threading.Event
+    ) -> None:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        model = self
+
+        class StopWhenAsked(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                model.tokens_generated += 1
+                return stop.is_set()
+
+        sampling = params.temperature > 0
+        try:
+            self.model.generate(
+                **inputs,
+                streamer=streamer,
+                max_new_tokens=params.max_new_tokens,
+                do_sample=sampling,
+                temperature=params.temperature if sampling else None,
+                top_p=params.top_p if sampling else None,
+                stopping_criteria=StoppingCriteriaList([StopWhenAsked()]),
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+        except Exception:
+            streamer.end()
+            raise
+
+    def close(self) -> None:
+        del self.model

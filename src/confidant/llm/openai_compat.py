@@ -1,0 +1,75 @@
+"""Any OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, OpenAI) as a chat model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import cast
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from confidant.llm.admission import Admission
+from confidant.llm.base import ChatMessage, GenerationParams, UpstreamError, approximate_tokens
+
+
+class OpenAICompatibleChatModel:
+    provider = "openai"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        context_window: int,
+        admission: Admission,
+    ) -> None:
+        self.name = name
+        self.context_window = context_window
+        self._admission = admission
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
+        )
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        return approximate_tokens(messages)
+
+    async def stream(
+        self, messages: list[ChatMessage], params: GenerationParams
+    ) -> AsyncIterator[str]:
+        async with self._admission.slot():
+            try:
+                response = await self._client.chat.completions.create(
+                    model=self.name,
+                    messages=cast(list[ChatCompletionMessageParam], messages),
+                    stream=True,
+                    max_tokens=params.max_new_tokens,
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                )
+                async with response:
+                    async for chunk in response:
+                        if chunk.choices and chunk.choices[0].delta.content:
+                            yield chunk.choices[0].delta.content
+            except openai.APITimeoutError as exc:
+                raise UpstreamError(504, "The model server did not answer in time") from exc
+            except openai.APIConnectionError as exc:
+                raise UpstreamError(502, "The model server cannot be reached") from exc
+            except openai.APIStatusError as exc:
+                raise _status_error(exc) from exc
+
+    def close(self) -> None:
+        return None
+
+
+def _status_error(exc: openai.APIStatusError) -> UpstreamError:
+    if exc.status_code in (429, 503):
+        return UpstreamError(503, "The model server is overloaded; try again shortly")
+    if exc.status_code == 504:
+        return UpstreamError(504, "The model server timed out")
+    return UpstreamError(
+        502,
+        f"The model server answered with an error ({exc.status_code})",
+        details={"upstreamStatus": exc.status_code},
+    )

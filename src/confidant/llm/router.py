@@ -1,0 +1,37 @@
+"""HTTP for the models: what is available, and switching the service's model at run time."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from confidant.auth.dependencies import CurrentPrincipal
+from confidant.deps import RuntimeDep
+from confidant.errors import Forbidden
+from confidant.llm.registry import ModelEntry, ModelRegistry
+from confidant.llm.schemas import ModelOut, UseModelIn
+
+router = APIRouter(prefix="/api/models", tags=["models"])
+
+
+def _out(entry: ModelEntry, registry: ModelRegistry) -> ModelOut:
+    return ModelOut(
+        name=entry.name,
+        provider=entry.provider,
+        status=entry.status,
+        reason=entry.reason,
+        default=entry.name == registry.default_name,
+    )
+
+
+@router.get("", response_model=list[ModelOut])
+async def list_models(principal: CurrentPrincipal, rt: RuntimeDep) -> list[ModelOut]:
+    """Every model the service knows, with its status (and why it is unavailable)."""
+    return [_out(entry, rt.models) for entry in rt.models.entries()]
+
+
+@router.post("/use", response_model=ModelOut, status_code=status.HTTP_202_ACCEPTED)
+async def use_model(body: UseModelIn, principal: CurrentPrincipal, rt: RuntimeDep) -> ModelOut:
+    """Admins: switch the service's model. The current one serves until the new one loads."""
+    if not principal.is_admin:
+        raise Forbidden("Only administrators can switch the service's model")
+    return _out(rt.models.use(body.provider, body.model), rt.models)

@@ -1,0 +1,54 @@
+"""HTTP for /v1: the OpenAI Chat Completions and Models APIs, authenticated by API key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+
+from confidant.auth import api_keys
+from confidant.auth.dependencies import Credentials
+from confidant.auth.service import Principal
+from confidant.chats import service as chat_service
+from confidant.chats.streaming import SSE_HEADERS, primed
+from confidant.deps import RuntimeDep
+from confidant.errors import Unauthorized
+from confidant.openai_api import service
+from confidant.openai_api.schemas import ChatCompletionRequest
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+async def api_key_owner(rt: RuntimeDep, credentials: Credentials) -> Principal:
+    if credentials is None:
+        raise Unauthorized("Send your Confidant API key as a Bearer token")
+    async with rt.db.transaction() as session:
+        return await api_keys.authenticate(session, credentials.credentials)
+
+
+ApiKeyOwner = Annotated[Principal, Depends(api_key_owner)]
+
+
+@router.get("/models")
+async def list_models(owner: ApiKeyOwner, rt: RuntimeDep) -> dict[str, Any]:
+    data = [
+        {"id": name, "object": "model", "created": 0, "owned_by": "confidant"}
+        for name in service.model_names(rt)
+    ]
+    return {"object": "list", "data": data}
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(
+    body: ChatCompletionRequest, owner: ApiKeyOwner, rt: RuntimeDep
+) -> dict[str, Any] | StreamingResponse:
+    completion = await service.prepare(rt, owner, body)
+    deltas = await primed(completion.deltas())
+    if body.stream:
+        return StreamingResponse(
+            service.chunk_stream(completion, deltas),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
+        )
+    return service.completion_body(completion, await chat_service.complete(deltas))
