@@ -43,6 +43,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
+        ws="websockets-sansio",
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from confidant.deps import RuntimeDep
 from confidant.errors import DomainError
+from confidant.llm.base import ModelUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -24,11 +25,16 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(rt: RuntimeDep) -> dict[str, str]:
+    """Ready when the database answers and the default model is loaded; otherwise 503 and why."""
     try:
         async with rt.db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:
         raise NotReady("Database is unreachable") from exc
+    try:
+        rt.models.get()
+    except ModelUnavailable as exc:
+        raise NotReady(exc.message, details={"database": "ok", "model": exc.message}) from exc
     return {"status": "ready"}
 
 

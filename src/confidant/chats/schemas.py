@@ -13,6 +13,8 @@ MAX_QUERY_CHARS = 4000
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ModelName = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Content = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+# Stored text comes back exactly as written: output models must not strip it.
+VerbatimText = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 class ChatCreate(ApiModel):
@@ -44,7 +46,7 @@ class MessageOut(ApiModel):
     id: str
     chat_id: str
     role: Literal["user", "assistant"]
-    content: str
+    content: VerbatimText
     model: str | None = None
     created_at: datetime
 
@@ -68,10 +70,10 @@ class QueryIn(WireModel):
 
 class QueryOut(WireModel):
     query_id: str
-    response: str
+    response: VerbatimText
 
 
 class QueryRecord(QueryOut):
-    query: str
+    query: VerbatimText
     model: str
     created_at: datetime

@@ -38,7 +38,10 @@ def build_tiny_chat_model(directory: Path, *, context_window: int = 512, seed: i
     )
     tokenizer.train_from_iterator(CORPUS * 20, trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
         pad_token="</s>",
     )
     fast.chat_template = CHAT_TEMPLATE
