@@ -37,7 +37,7 @@ def build_tiny_chat_model(directory: Path, *, context_window: int = 512, seed: i
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tokenizer.train_from_iterator(CORPUS * 20, trainer)
-    fast = PreTrainedTokenizerFast(
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]  # untyped in transformers
         tokenizer_object=tokenizer,
         bos_token="<s>",
         eos_token="</s>",
