@@ -56,7 +56,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
-        self.models.close()
+        await self.models.aclose()
         await self.limiter.close()
         await self.db.dispose()
         await self.keystore.db.dispose()

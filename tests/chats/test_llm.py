@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -198,23 +197,25 @@ def remote(port: int, timeout: float = 5.0) -> OpenAICompatibleChatModel:
     )
 
 
-async def drain(stream: AsyncIterator[str]) -> str:
-    return "".join([d async for d in stream])
+async def drain(model: OpenAICompatibleChatModel) -> str:
+    try:
+        return "".join([d async for d in model.stream([{"role": "user", "content": "hi"}], PARAMS)])
+    finally:
+        await model.aclose()
 
 
 async def test_openai_compatible_errors_map_to_502_503_504() -> None:
-    message = [{"role": "user", "content": "hi"}]
     with pytest.raises(UpstreamError) as unreachable:
-        await drain(remote(closed_port()).stream(message, PARAMS))
+        await drain(remote(closed_port()))
     assert unreachable.value.status_code == 502
     server, port = await hanging_server()
     async with server:
         with pytest.raises(UpstreamError) as slow:
-            await drain(remote(port, timeout=0.5).stream(message, PARAMS))
+            await drain(remote(port, timeout=0.5))
         assert slow.value.status_code == 504
     for upstream, expected in [(503, 503), (429, 503), (500, 502), (401, 502)]:
         server, port = await status_server(upstream)
         async with server:
             with pytest.raises(UpstreamError) as failed:
-                await drain(remote(port).stream(message, PARAMS))
+                await drain(remote(port))
             assert failed.value.status_code == expected

@@ -30,7 +30,8 @@ class ChatModel(Protocol):
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> AsyncIterator[str]:
         """Text deltas of the reply. Closing the iterator early stops the generation."""
 
-    def close(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release the model (memory, connections)."""
 
 
 class ModelUnavailable(DomainError):

@@ -121,5 +121,5 @@ class HuggingFaceChatModel:
             streamer.end()
             raise
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         del self.model

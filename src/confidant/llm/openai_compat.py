@@ -59,8 +59,8 @@ class OpenAICompatibleChatModel:
             except openai.APIStatusError as exc:
                 raise _status_error(exc) from exc
 
-    def close(self) -> None:
-        return None
+    async def aclose(self) -> None:
+        await self._client.close()
 
 
 def _status_error(exc: openai.APIStatusError) -> UpstreamError:

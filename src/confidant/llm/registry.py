@@ -124,9 +124,9 @@ class ModelRegistry:
         while self._loading:
             await asyncio.gather(*self._loading, return_exceptions=True)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         for task in self._loading:
             task.cancel()
         for entry in self._entries.values():
             if entry.model is not None:
-                entry.model.close()
+                await entry.model.aclose()
