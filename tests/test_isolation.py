@@ -34,9 +34,53 @@ async def session_alive(http: httpx.AsyncClient, owner: Account, ids: dict[str, 
     return any(s["id"] == ids["session_id"] for s in sessions)
 
 
+async def a_chat(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    chat = (await http.post("/api/chats", json={"title": "mine"}, headers=owner.headers)).json()
+    await http.post(
+        "/api/messages", json={"chatId": chat["id"], "content": "hi"}, headers=owner.headers
+    )
+    return {"chat_id": chat["id"]}
+
+
+async def chat_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    chat = await http.get(f"/api/chats/{ids['chat_id']}", headers=owner.headers)
+    messages = await http.get(f"/api/chats/{ids['chat_id']}/messages", headers=owner.headers)
+    return chat.json().get("title") == "mine" and len(messages.json()["items"]) == 2
+
+
+async def a_query(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    asked = await http.post("/api/v1/query", json={"query": "private"}, headers=owner.headers)
+    return {"query_id": asked.json()["query_id"]}
+
+
+async def query_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    record = await http.get(f"/api/v1/query/{ids['query_id']}", headers=owner.headers)
+    return record.json().get("query") == "private"
+
+
+async def an_api_key(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    await http.post("/api/auth/api-keys", json={"name": "k"}, headers=owner.headers)
+    keys = (await http.get("/api/auth/api-keys", headers=owner.headers)).json()
+    return {"key_id": keys[0]["id"]}
+
+
+async def api_key_alive(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    keys = (await http.get("/api/auth/api-keys", headers=owner.headers)).json()
+    return [k["id"] for k in keys] == [ids["key_id"]]
+
+
 MATRIX = [
     Case("GET", "/api/auth/sessions/{session_id}", a_session, session_alive),
     Case("DELETE", "/api/auth/sessions/{session_id}", a_session, session_alive),
+    Case("GET", "/api/chats/{chat_id}", a_chat, chat_intact),
+    Case("PATCH", "/api/chats/{chat_id}", a_chat, chat_intact, body={"title": "stolen"}),
+    Case("DELETE", "/api/chats/{chat_id}", a_chat, chat_intact),
+    Case("GET", "/api/chats/{chat_id}/messages", a_chat, chat_intact),
+    Case(
+        "POST", "/api/messages", a_chat, chat_intact, body={"chatId": "{chat_id}", "content": "x"}
+    ),
+    Case("GET", "/api/v1/query/{query_id}", a_query, query_intact),
+    Case("DELETE", "/api/auth/api-keys/{key_id}", an_api_key, api_key_alive),
 ]
 
 
@@ -45,10 +89,10 @@ async def test_user_b_cannot_reach_user_a_data(client: httpx.AsyncClient, case: 
     owner = await register(client)
     intruder = await register(client)
     ids = await case.make_ids(client, owner)
-    response = await client.request(
-        case.method, case.path.format(**ids), json=case.body, headers=intruder.headers
-    )
+    body = {k: str(v).format(**ids) for k, v in case.body.items()} if case.body else None
+    path = case.path.format(**ids)
+    response = await client.request(case.method, path, json=body, headers=intruder.headers)
     assert_error(response, 404, "not_found")
     assert await case.still_owned(client, owner, ids)
-    own = await client.request(case.method, case.path.format(**ids), headers=owner.headers)
+    own = await client.request(case.method, path, json=body, headers=owner.headers)
     assert own.status_code < 400, "the owner can reach it, so the 404 above was isolation"

@@ -28,6 +28,9 @@ SECRETS = {
     "allergy": "xylophonium-sulfate",
     "condition": "quasimodo-syndrome",
     "contact": "Ottoline Vandersnoot",
+    "chat_title": "Wuthering Quandaries",
+    "message": "my hippopotamus insomnia returned",
+    "query": "is zanzibarite tea calming",
 }
 
 
@@ -43,6 +46,19 @@ async def register_with_secrets(client: httpx.AsyncClient) -> str:
         headers=account.headers,
     )
     assert response.status_code == 200
+    chat = await client.post(
+        "/api/chats", json={"title": SECRETS["chat_title"]}, headers=account.headers
+    )
+    sent = await client.post(
+        "/api/messages",
+        json={"chatId": chat.json()["id"], "content": SECRETS["message"]},
+        headers=account.headers,
+    )
+    assert sent.status_code == 200
+    asked = await client.post(
+        "/api/v1/query", json={"query": SECRETS["query"]}, headers=account.headers
+    )
+    assert asked.status_code == 200
     return account.email
 
 
