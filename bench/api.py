@@ -36,7 +36,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> Iterator[None]:
+def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> Iterator[int]:
+    """Run `app` under one uvicorn worker; yields the server's process id."""
     command = [
         sys.executable,
         "-m",
@@ -48,6 +49,8 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
         str(port),
         "--workers",
         "1",
+        "--ws",
+        "websockets-sansio",
         "--log-level",
         "warning",
         "--no-access-log",
@@ -63,7 +66,7 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
                 time.sleep(0.2)
         else:
             raise RuntimeError(f"{app} did not start")
-        yield
+        yield process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

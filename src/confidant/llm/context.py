@@ -13,11 +13,20 @@ def fit_context(
     for the reply. The system prompt and the newest message are always kept."""
     budget = model.context_window - reserve
     system: ChatMessage = {"role": "system", "content": system_prompt}
-    kept: list[ChatMessage] = []
-    for message in reversed(history):
-        if model.count_tokens([system, message, *kept]) > budget:
-            break
-        kept.insert(0, message)
+
+    def fits(count: int) -> bool:
+        return model.count_tokens([system, *history[len(history) - count :]]) <= budget
+
+    # Binary search for the most recent turns that fit: tokenizing is the costly part,
+    # and this needs log2(n) tokenizations where growing one turn at a time needs n.
+    low, high = 0, len(history)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    kept = history[len(history) - low :]
     if not kept and history:
         raise InvalidInput(
             "The message is too long for the model's context window",
