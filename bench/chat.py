@@ -186,7 +186,8 @@ def report(
 ) -> None:
     d50, d99 = statistics.median(direct), percentile(direct, 0.99)
     print(
-        f"\n{label}: {concurrency} concurrent chat(s), {len(direct)} direct / {len(sse)} SSE / {len(ws)} WS samples"
+        f"\n{label}: {concurrency} concurrent chat(s), "
+        f"{len(direct)} direct / {len(sse)} SSE / {len(ws)} WS samples"
     )
     print(f"{'':>28} {'p50 ms':>9} {'p99 ms':>9} {'overhead p50':>13} {'overhead p99':>13}")
     print(f"{'direct model TTFT':>28} {d50:>9.1f} {d99:>9.1f}")
