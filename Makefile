@@ -51,6 +51,7 @@ pytest: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/chat.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

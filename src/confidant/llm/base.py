@@ -27,6 +27,9 @@ class ChatModel(Protocol):
     def count_tokens(self, messages: list[ChatMessage]) -> int:
         """Tokens these messages take once the chat template is applied."""
 
+    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
+        """An upper bound of what each message adds to a templated conversation."""
+
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> AsyncIterator[str]:
         """Text deltas of the reply. Closing the iterator early stops the generation."""
 
@@ -56,6 +59,10 @@ class UpstreamError(DomainError):
     def __init__(self, status_code: int, message: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
+
+
+def approximate_tokens_each(messages: list[ChatMessage]) -> list[int]:
+    return [len(message["content"]) // 4 + 4 for message in messages]
 
 
 def approximate_tokens(messages: list[ChatMessage]) -> int:

@@ -13,20 +13,18 @@ def fit_context(
     for the reply. The system prompt and the newest message are always kept."""
     budget = model.context_window - reserve
     system: ChatMessage = {"role": "system", "content": system_prompt}
-
-    def fits(count: int) -> bool:
-        return model.count_tokens([system, *history[len(history) - count :]]) <= budget
-
-    # Binary search for the most recent turns that fit: tokenizing is the costly part,
-    # and this needs log2(n) tokenizations where growing one turn at a time needs n.
-    low, high = 0, len(history)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
-    kept = history[len(history) - low :]
+    # Tokenizing every candidate conversation would cost one templating per turn; instead
+    # sum each message's (over-estimated) cost, newest first, then check the result once.
+    used = model.count_tokens([system])
+    count = 0
+    for cost in reversed(model.tokens_each(history)):
+        if used + cost > budget:
+            break
+        used += cost
+        count += 1
+    while count and model.count_tokens([system, *history[len(history) - count :]]) > budget:
+        count -= 1
+    kept = history[len(history) - count :]
     if not kept and history:
         raise InvalidInput(
             "The message is too long for the model's context window",

@@ -8,6 +8,7 @@ stops as soon as the consumer stops reading (a client that went away).
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -66,6 +67,19 @@ class HuggingFaceChatModel:
 
     def count_tokens(self, messages: list[ChatMessage]) -> int:
         return int(self._encode(messages)["input_ids"].shape[-1])
+
+    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
+        if not messages:
+            return []
+        contents = self.tokenizer([m["content"] for m in messages], add_special_tokens=False)[
+            "input_ids"
+        ]
+        return [len(ids) + self._framing for ids in contents]
+
+    @functools.cached_property
+    def _framing(self) -> int:
+        """Template tokens around one message (with the generation prompt: an upper bound)."""
+        return self.count_tokens([{"role": "user", "content": ""}])
 
     async def stream(
         self, messages: list[ChatMessage], params: GenerationParams

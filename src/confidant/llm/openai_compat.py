@@ -9,7 +9,13 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from confidant.llm.admission import Admission
-from confidant.llm.base import ChatMessage, GenerationParams, UpstreamError, approximate_tokens
+from confidant.llm.base import (
+    ChatMessage,
+    GenerationParams,
+    UpstreamError,
+    approximate_tokens,
+    approximate_tokens_each,
+)
 
 
 class OpenAICompatibleChatModel:
@@ -34,6 +40,9 @@ class OpenAICompatibleChatModel:
 
     def count_tokens(self, messages: list[ChatMessage]) -> int:
         return approximate_tokens(messages)
+
+    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
+        return approximate_tokens_each(messages)
 
     async def stream(
         self, messages: list[ChatMessage], params: GenerationParams
