@@ -219,3 +219,26 @@ async def test_openai_compatible_errors_map_to_502_503_504() -> None:
             with pytest.raises(UpstreamError) as failed:
                 await drain(remote(port))
             assert failed.value.status_code == expected
+
+
+async def test_a_full_queue_answers_503_with_retry_after(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, llm_max_concurrency=1, llm_max_queue=0, llm_max_new_tokens=1500
+    )
+    await upgrade_schema(settings)
+    async for app in started_app(settings):
+        async with client_for(app) as http:
+            account = await register(http)
+            chat = (await http.post("/api/chats", json={}, headers=account.headers)).json()
+            body = {"chatId": chat["id"], "content": "tell me everything"}
+            first = asyncio.create_task(
+                http.post("/api/messages", json=body, headers=account.headers)
+            )
+            model = app.state.runtime.models.get()
+            while model.tokens_generated == 0:  # the first reply holds the only slot
+                await asyncio.sleep(0.01)
+            second = await http.post("/api/messages", json=body, headers=account.headers)
+            error = assert_error(second, 503, "model_busy")
+            assert int(second.headers["Retry-After"]) > 0
+            assert "busy" in error["message"]
+            assert (await first).status_code == 200

@@ -66,7 +66,10 @@ class HuggingFaceChatModel:
         )
 
     def count_tokens(self, messages: list[ChatMessage]) -> int:
-        return int(self._encode(messages)["input_ids"].shape[-1])
+        text = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=False
+        )
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
         if not messages:
