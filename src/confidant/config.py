@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     crisis_resources_file: Path | None = None
     chat_history_messages: int = Field(default=50, ge=1, le=1000)
 
+    embedding_model: str | None = Field(
+        default=None, description="sentence-transformers id or path; default: bundled MiniLM"
+    )
+    embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_tokens: int = Field(default=200, ge=32, le=512)
+    chunk_overlap_tokens: int = Field(default=40, ge=0, le=256)
+    vector_store: Literal["lancedb", "qdrant"] = "lancedb"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = "confidant_chunks"
+    diary_import_max_bytes: int = 5 * 1024 * 1024
+    rag_top_k: int = Field(default=5, ge=1, le=50)
+
     read_cache_seconds: float = 2.0
     max_body_bytes: int = 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024

@@ -15,9 +15,11 @@ from confidant.auth.router import router as auth_router
 from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
+from confidant.diary.router import router as diary_router
 from confidant.llm.router import router as models_router
 from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
 from confidant.openai_api.router import router as openai_router
+from confidant.rag.router import router as rag_router
 from confidant.runtime import Runtime
 from confidant.users.router import router as users_router
 
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         runtime.models.start()
+        runtime.jobs.start()
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_guests_forever(runtime))
         try:
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(chats_router)
     app.include_router(chats_ws_router)
+    app.include_router(diary_router)
+    app.include_router(rag_router)
     app.include_router(openai_router)
     app.include_router(auth_router)
     app.include_router(models_router)
@@ -63,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
-        path_limits={"/api/users/me/avatar": avatar_limit},
+        path_limits={
+            "/api/users/me/avatar": avatar_limit,
+            "/api/diary/import": settings.diary_import_max_bytes + MULTIPART_OVERHEAD,
+        },
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

@@ -12,7 +12,9 @@ from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.db import Database
+from confidant.jobs.inprocess import QUEUE_INFO_KEY, JobQueue
 from confidant.llm.registry import ModelRegistry
+from confidant.rag.engine import RagEngine
 from confidant.ratelimit import Limiter, make_limiter
 from confidant.safety.crisis import CrisisScreen
 
@@ -31,6 +33,8 @@ class Runtime:
     read_cache: UserReadCache[Any]
     models: ModelRegistry
     crisis: CrisisScreen
+    rag: RagEngine
+    jobs: JobQueue
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -40,9 +44,11 @@ class Runtime:
         )
         keystore = KeyStore(Database(settings.resolved_keystore_url), keyring)
         read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
+        jobs = JobQueue()
+        session_info = {CACHE_INFO_KEY: read_cache, QUEUE_INFO_KEY: jobs}
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url, {CACHE_INFO_KEY: read_cache}),
+            db=Database(settings.resolved_database_url, session_info),
             keystore=keystore,
             blind_index=BlindIndex(await keystore.system_secret(BLIND_INDEX_KEY)),
             tokens=TokenCodec(settings.resolved_jwt_secret()),
@@ -53,9 +59,13 @@ class Runtime:
             read_cache=read_cache,
             models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
             crisis=CrisisScreen.from_files(settings.crisis_resources_file),
+            rag=RagEngine(settings),
+            jobs=jobs,
         )
 
     async def close(self) -> None:
+        await self.jobs.stop()
+        await self.rag.close()
         await self.models.aclose()
         await self.limiter.close()
         await self.db.dispose()

@@ -16,7 +16,7 @@ async def test_ask_and_fetch_again(client: httpx.AsyncClient, runtime: Runtime) 
     )
     assert asked.status_code == 200, asked.text
     body = asked.json()
-    assert set(body) == {"query_id", "response"}
+    assert set(body) == {"query_id", "response", "sources"}
     again = await client.get(f"/api/v1/query/{body['query_id']}", headers=account.headers)
     record = again.json()
     assert record["query"] == "How can I sleep better?"

@@ -21,7 +21,13 @@ async def test_profile_preferences_and_stats(client: httpx.AsyncClient) -> None:
         "phone": None,
         "avatarUrl": None,
     }
-    assert me["preferences"] == {"theme": "system", "notifications": True, "language": "en"}
+    assert me["preferences"] == {
+        "theme": "system",
+        "notifications": True,
+        "language": "en",
+        "timeZone": "UTC",
+        "rememberChats": True,
+    }
     assert me["stats"] == {"streakDays": 0, "level": 1, "xp": 0}
 
     patched = await client.patch(
@@ -38,7 +44,8 @@ async def test_profile_preferences_and_stats(client: httpx.AsyncClient) -> None:
     body = patched.json()
     assert body["profile"]["name"] == "Rear Admiral Hopper"
     assert body["profile"]["phone"] == "+12025550199"
-    assert body["preferences"] == {"theme": "dark", "notifications": True, "language": "en"}
+    assert body["preferences"]["theme"] == "dark"
+    assert body["preferences"]["language"] == "en"
 
     cleared = await client.patch("/api/users/me", json={"phone": None}, headers=account.headers)
     assert cleared.json()["profile"]["phone"] is None
@@ -69,6 +76,7 @@ async def test_email_change_signs_in_with_the_new_email(client: httpx.AsyncClien
     [
         {"stats": {"xp": 100000}},  # read-only
         {"preferences": {"theme": "neon"}},
+        {"preferences": {"timeZone": "Mars/Olympus_Mons"}},
         {"name": ""},
         {"name": None},
         {"name": "x" * 201},

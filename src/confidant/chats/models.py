@@ -33,6 +33,7 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16))
     content_ct: Mapped[bytes] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(512))
+    sources_ct: Mapped[bytes | None] = mapped_column(LargeBinary, doc="retrieved sources, JSON")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -24,6 +24,7 @@ from confidant.chats.schemas import (
 from confidant.chats.streaming import SSE_HEADERS, primed, sse, wants_event_stream
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import DomainError, error_body
+from confidant.llm.generation import complete
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.runtime import Runtime
 
@@ -76,8 +77,10 @@ async def update_chat(
 
 
 @router.delete("/api/chats/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_chat(chat_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
-    await service.delete_chat(session, principal.user, chat_id)
+async def delete_chat(
+    chat_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+) -> None:
+    await service.delete_chat(rt, session, principal.user, chat_id)
 
 
 @router.get("/api/chats/{chat_id}/messages", response_model=Page[MessageOut])
@@ -109,7 +112,7 @@ async def post_message(
         return StreamingResponse(
             _sse_turn(rt, turn, deltas), media_type="text/event-stream", headers=SSE_HEADERS
         )
-    reply = await service.finish_turn(rt, turn, await service.complete(deltas))
+    reply = await service.finish_turn(rt, turn, await complete(deltas))
     crisis = turn.crisis_resources is not None
     return TurnOut(user_message=turn.user_message, reply=reply, crisis=crisis)
 

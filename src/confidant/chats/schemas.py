@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from confidant.rag.schemas import SourceOut
 from confidant.schemas import ApiModel
 
 MAX_MESSAGE_CHARS = 8000
@@ -48,6 +49,9 @@ class MessageOut(ApiModel):
     role: Literal["user", "assistant"]
     content: VerbatimText
     model: str | None = None
+    sources: list[SourceOut] | None = Field(
+        default=None, description="What a reply drew on from the user's diary and chats"
+    )
     created_at: datetime
 
 
@@ -71,6 +75,7 @@ class QueryIn(WireModel):
 class QueryOut(WireModel):
     query_id: str
     response: VerbatimText
+    sources: list[SourceOut] = []
 
 
 class QueryRecord(QueryOut):

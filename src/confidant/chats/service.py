@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
@@ -29,10 +30,14 @@ from confidant.db import new_id, utcnow
 from confidant.errors import NotFound
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
 from confidant.llm.context import fit_context
+from confidant.llm.generation import complete, default_params, stream_reply
 from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.rag import answers as rag_answers
+from confidant.rag import service as rag_service
+from confidant.rag.models import SOURCE_MESSAGE
+from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
-from confidant.safety.crisis import CrisisSignal
-from confidant.safety.models import SafetyEvent
+from confidant.safety import service as safety_service
 from confidant.users import service as users_service
 
 # --- chats -------------------------------------------------------------------------------
@@ -74,7 +79,7 @@ async def list_chats(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[ChatOut]:
     key = await users_service.data_key(rt, user.id)
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, datetime) if cursor else None
     chats = await repository.chats_page(session, user.id, after, limit + 1)
     more = len(chats) > limit
     chats = chats[:limit]
@@ -100,8 +105,12 @@ async def update_chat(
     return _chat_out(chat, key)
 
 
-async def delete_chat(session: AsyncSession, user: User, chat_id: str) -> None:
+async def delete_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> None:
+    """The chat, its messages, and what was indexed from them."""
     chat = await own_chat(session, user, chat_id)
+    message_ids = list(await session.scalars(select(Message.id).where(Message.chat_id == chat.id)))
+    await rag_service.delete_source_chunks(session, user.id, message_ids)
+    rag_service.schedule_removal(rt, session, user.id, message_ids)
     await session.execute(delete(Message).where(Message.chat_id == chat.id))
     await session.delete(chat)
 
@@ -110,12 +119,18 @@ def _message_out(message: Message, key: DataKey) -> MessageOut:
     content = key.decrypt_text(
         message.content_ct, table="messages", column="content", row_id=message.id
     )
+    sources = None
+    if message.sources_ct is not None:
+        sources = key.decrypt_json(
+            message.sources_ct, table="messages", column="sources", row_id=message.id
+        )
     return MessageOut(
         id=message.id,
         chat_id=message.chat_id,
         role="user" if message.role == "user" else "assistant",
         content=content or "",
         model=message.model,
+        sources=sources,
         created_at=message.created_at,
     )
 
@@ -126,7 +141,7 @@ async def list_messages(
     """Newest first, for infinite scroll upwards."""
     key = await users_service.data_key(rt, user.id)
     chat = await own_chat(session, user, chat_id)
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, datetime) if cursor else None
     rows = await repository.messages_page(session, chat.id, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -148,15 +163,7 @@ class Turn:
     params: GenerationParams
     crisis_resources: str | None
     user_message: MessageOut
-
-
-def generation_params(rt: Runtime) -> GenerationParams:
-    settings = rt.settings
-    return GenerationParams(
-        max_new_tokens=settings.llm_max_new_tokens,
-        temperature=settings.llm_temperature,
-        top_p=settings.llm_top_p,
-    )
+    sources: list[SourceOut]
 
 
 def screen(
@@ -166,29 +173,16 @@ def screen(
     signal = rt.crisis.screen(text)
     if signal is None:
         return None
-    record_signal(session, user, signal, channel, chat)
+    safety_service.record_signal(session, user, signal, channel, chat.id if chat else None)
+    if chat is not None:
+        chat.flagged_at = chat.flagged_at or utcnow()
     return rt.crisis.resources_for(user.preferences.get("language"))
 
 
-def record_signal(
-    session: AsyncSession, user: User, signal: CrisisSignal, channel: str, chat: Chat | None
-) -> None:
-    """Record a crisis event (no text) and flag the chat it happened in."""
-    session.add(
-        SafetyEvent(
-            user_id=user.id,
-            chat_id=chat.id if chat else None,
-            category=signal.category,
-            detector=signal.source,
-            channel=channel,
-        )
-    )
-    if chat is not None:
-        chat.flagged_at = chat.flagged_at or utcnow()
-
-
 async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Turn:
-    """Store the user's message (committed) and prepare the model's context."""
+    """Store the user's message (committed) and prepare the model's context, grounded in
+    the user's own notes."""
+    system_prompt, sources = await rag_answers.grounding(rt, user, content)
     async with rt.db.transaction() as session:
         chat = await own_chat(session, user, chat_id)
         model = rt.models.get(chat.model)
@@ -196,13 +190,13 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
         history = await repository.messages_page(
             session, chat.id, None, rt.settings.chat_history_messages
         )
-        params = generation_params(rt)
+        params = default_params(rt.settings)
         past: list[ChatMessage] = [
             {"role": m.role, "content": _message_out(m, key).content} for m in reversed(history)
         ]
         context = fit_context(
             model,
-            rt.settings.llm_system_prompt,
+            system_prompt,
             [*past, {"role": "user", "content": content}],
             reserve=params.max_new_tokens,
         )
@@ -210,7 +204,10 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
         message = _new_message(key, chat, user.id, "user", content, None)
         session.add(message)
         chat.updated_at = utcnow()
-        return Turn(user.id, chat.id, model, context, params, resources, _message_out(message, key))
+        if user.preferences.get("remember_chats", True):
+            rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, message.id)
+        user_message = _message_out(message, key)
+        return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
 
 
 def _new_message(
@@ -229,19 +226,6 @@ def reply_stream(turn: Turn) -> AsyncIterator[str]:
     return stream_reply(turn.model, turn.context, turn.params, turn.crisis_resources)
 
 
-async def stream_reply(
-    model: ChatModel,
-    context: list[ChatMessage],
-    params: GenerationParams,
-    crisis_resources: str | None,
-) -> AsyncIterator[str]:
-    """The reply as text deltas: crisis resources first, before anything the model says."""
-    if crisis_resources:
-        yield crisis_resources + "\n\n"
-    async for delta in model.stream(context, params):
-        yield delta
-
-
 async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
     """Store the companion's reply (committed)."""
     async with rt.db.transaction() as session:
@@ -250,13 +234,16 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
             raise NotFound("Chat was deleted while the reply was written")
         key = await users_service.data_key(rt, turn.user_id)
         message = _new_message(key, chat, turn.user_id, "assistant", reply, turn.model.name)
+        if turn.sources:
+            message.sources_ct = key.encrypt_json(
+                [s.model_dump(mode="json", by_alias=True) for s in turn.sources],
+                table="messages",
+                column="sources",
+                row_id=message.id,
+            )
         session.add(message)
         chat.updated_at = utcnow()
         return _message_out(message, key)
-
-
-async def complete(stream: AsyncIterator[str]) -> str:
-    return "".join([delta async for delta in stream])
 
 
 # --- query API ------------------------------------------------------------------------------
@@ -265,12 +252,10 @@ async def complete(stream: AsyncIterator[str]) -> str:
 async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> QueryOut:
     """A one-shot question: answered, then stored encrypted (in a transaction of its own)."""
     model = rt.models.get(rt.models.require_available(model_name) if model_name else None)
-    params = generation_params(rt)
+    params = default_params(rt.settings)
+    system_prompt, sources = await rag_answers.grounding(rt, user, query)
     context = fit_context(
-        model,
-        rt.settings.llm_system_prompt,
-        [{"role": "user", "content": query}],
-        reserve=params.max_new_tokens,
+        model, system_prompt, [{"role": "user", "content": query}], reserve=params.max_new_tokens
     )
     signal = rt.crisis.screen(query)
     answer = await complete(model.stream(context, params))
@@ -279,8 +264,9 @@ async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> Qu
     key = await users_service.data_key(rt, user.id)
     async with rt.db.transaction() as session:
         if signal:
-            record_signal(session, user, signal, "query", None)
-        return _store_query(session, key, user, model.name, query, answer)
+            safety_service.record_signal(session, user, signal, "query", None)
+        stored = _store_query(session, key, user, model.name, query, answer)
+    return QueryOut(query_id=stored.query_id, response=answer, sources=sources)
 
 
 def _store_query(

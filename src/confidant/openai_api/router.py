@@ -10,10 +10,10 @@ from fastapi.responses import StreamingResponse
 from confidant.auth import api_keys
 from confidant.auth.dependencies import Credentials
 from confidant.auth.service import Principal
-from confidant.chats import service as chat_service
 from confidant.chats.streaming import SSE_HEADERS, primed
 from confidant.deps import RuntimeDep
 from confidant.errors import Unauthorized
+from confidant.llm.generation import complete
 from confidant.openai_api import service
 from confidant.openai_api.schemas import ChatCompletionRequest
 
@@ -51,4 +51,4 @@ async def chat_completions(
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
-    return service.completion_body(completion, await chat_service.complete(deltas))
+    return service.completion_body(completion, await complete(deltas))

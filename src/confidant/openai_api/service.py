@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confidant.auth.service import Principal
-from confidant.chats import service as chat_service
 from confidant.chats.streaming import sse
 from confidant.errors import InvalidInput
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams, approximate_tokens
 from confidant.llm.context import fit_context
+from confidant.llm.generation import stream_reply
 from confidant.openai_api.schemas import ChatCompletionRequest
+from confidant.rag import answers as rag_answers
+from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
+from confidant.safety import service as safety_service
 
 COMPANION_MODEL = "confidant"  # the caller's own companion, whatever model serves it
 
@@ -26,13 +29,12 @@ class Completion:
     context: list[ChatMessage]
     params: GenerationParams
     crisis_resources: str | None
+    sources: list[SourceOut]
     id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex}")
     created: int = field(default_factory=lambda: int(time.time()))
 
     def deltas(self) -> AsyncIterator[str]:
-        return chat_service.stream_reply(
-            self.model, self.context, self.params, self.crisis_resources
-        )
+        return stream_reply(self.model, self.context, self.params, self.crisis_resources)
 
 
 def model_names(rt: Runtime) -> list[str]:
@@ -68,14 +70,12 @@ async def prepare(rt: Runtime, principal: Principal, request: ChatCompletionRequ
         else request.temperature,
         top_p=request.top_p or settings.llm_top_p,
     )
-    system_prompt = "\n\n".join([settings.llm_system_prompt, *instructions])
+    question = history[-1]["content"]
+    grounded_prompt, sources = await rag_answers.grounding(rt, principal.user, question)
+    system_prompt = "\n\n".join([grounded_prompt, *instructions])
     context = fit_context(model, system_prompt, history, reserve=params.max_new_tokens)
-    resources = None
-    if signal := rt.crisis.screen(history[-1]["content"]):
-        async with rt.db.transaction() as session:
-            chat_service.record_signal(session, principal.user, signal, "openai", None)
-        resources = rt.crisis.resources_for(principal.user.preferences.get("language"))
-    return Completion(model, context, params, resources)
+    resources = await safety_service.screen_and_record(rt, principal.user, question, "openai")
+    return Completion(model, context, params, resources, sources)
 
 
 def completion_body(completion: Completion, text: str) -> dict[str, Any]:
@@ -98,13 +98,18 @@ def completion_body(completion: Completion, text: str) -> dict[str, Any]:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         },
+        "sources": _sources(completion),  # an extension: what the answer drew on
     }
+
+
+def _sources(completion: Completion) -> list[dict[str, Any]]:
+    return [source.model_dump(mode="json", by_alias=True) for source in completion.sources]
 
 
 async def chunk_stream(completion: Completion, deltas: AsyncIterator[str]) -> AsyncIterator[bytes]:
     """`chat.completion.chunk` events in OpenAI's framing, ending with [DONE]."""
 
-    def chunk(delta: dict[str, str], finish: str | None = None) -> bytes:
+    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> bytes:
         return sse(
             None,
             {
@@ -113,11 +118,12 @@ async def chunk_stream(completion: Completion, deltas: AsyncIterator[str]) -> As
                 "created": completion.created,
                 "model": completion.model.name,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
             },
         )
 
     yield chunk({"role": "assistant", "content": ""})
     async for delta in deltas:
         yield chunk({"content": delta})
-    yield chunk({}, finish="stop")
+    yield chunk({}, finish="stop", sources=_sources(completion))
     yield sse(None, "[DONE]")

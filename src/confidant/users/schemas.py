@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, Field, StringConstraints
+from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints
 
 from confidant.schemas import ApiModel, Email, Phone
 
@@ -68,16 +69,33 @@ Theme = Literal["system", "light", "dark"]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
+def _known_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown IANA time zone") from exc
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_time_zone)]
+
+
 class Preferences(ApiModel):
     theme: Theme = "system"
     notifications: bool = True
     language: Language = "en"
+    time_zone: TimeZone = "UTC"
+    remember_chats: bool = Field(
+        default=True, description="Let the companion search your past chat messages"
+    )
 
 
 class PreferencesPatch(ApiModel):
     theme: Theme | None = None
     notifications: bool | None = None
     language: Language | None = None
+    time_zone: TimeZone | None = None
+    remember_chats: bool | None = None
 
 
 class Stats(ApiModel):

@@ -19,6 +19,7 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import new_id, utcnow
 from confidant.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.rag import service as rag_service
 from confidant.runtime import Runtime
 from confidant.users import repository
 from confidant.users.avatar import clean_image
@@ -301,4 +302,5 @@ async def delete_account(rt: Runtime, session: AsyncSession, user: User) -> None
     """Destroy the data key first (committed on its own), then every row of the user."""
     await rt.keystore.destroy(user_key_owner(user.id))
     track_user(session, user.id)
+    rag_service.schedule_user_removal(rt, session, user.id)
     await session.execute(delete(User).where(User.id == user.id))

@@ -1,0 +1,1 @@
+"""The diary: entries with date, text, mood and tags; import from files."""

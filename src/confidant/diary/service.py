@@ -1,0 +1,133 @@
+"""Diary entries: written encrypted, (re)indexed for retrieval after each commit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.crypto.envelope import DataKey
+from confidant.db import new_id, utcnow
+from confidant.diary import importer, repository
+from confidant.diary.models import DiaryEntry
+from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
+from confidant.errors import NotFound
+from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.rag import service as rag_service
+from confidant.rag.models import SOURCE_DIARY
+from confidant.runtime import Runtime
+from confidant.users import service as users_service
+
+
+def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:
+    entry.text_ct = key.encrypt(
+        text.encode(), table="diary_entries", column="text", row_id=entry.id
+    )
+
+
+def entry_out(entry: DiaryEntry, key: DataKey) -> EntryOut:
+    text = key.decrypt(entry.text_ct, table="diary_entries", column="text", row_id=entry.id)
+    return EntryOut(
+        id=entry.id,
+        date=entry.entry_date,
+        text=text.decode(),
+        mood=entry.mood,
+        tags=list(entry.tags),
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+    )
+
+
+async def own_entry(session: AsyncSession, user: User, entry_id: str) -> DiaryEntry:
+    entry = await repository.entry_of(session, user.id, entry_id)
+    if entry is None:
+        raise NotFound("Diary entry not found")
+    return entry
+
+
+def _add(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, data: EntryCreate
+) -> DiaryEntry:
+    now = utcnow()
+    entry = DiaryEntry(
+        id=new_id(),
+        user_id=user.id,
+        entry_date=data.date,
+        mood=data.mood,
+        tags=list(data.tags),
+        created_at=now,
+        updated_at=now,
+    )
+    _seal(entry, key, data.text)
+    session.add(entry)
+    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, entry.id)
+    return entry
+
+
+async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCreate) -> EntryOut:
+    key = await users_service.data_key(rt, user.id)
+    return entry_out(_add(rt, session, user, key, data), key)
+
+
+async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> EntryOut:
+    key = await users_service.data_key(rt, user.id)
+    return entry_out(await own_entry(session, user, entry_id), key)
+
+
+async def update(
+    rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: EntryPatch
+) -> EntryOut:
+    key = await users_service.data_key(rt, user.id)
+    entry = await own_entry(session, user, entry_id)
+    sent = patch.model_fields_set
+    if patch.date is not None:
+        entry.entry_date = patch.date
+    if patch.text is not None:
+        _seal(entry, key, patch.text)
+    if "mood" in sent:
+        entry.mood = patch.mood
+    if patch.tags is not None:
+        entry.tags = list(patch.tags)
+    entry.updated_at = utcnow()
+    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, entry.id)
+    return entry_out(entry, key)
+
+
+async def delete(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> None:
+    entry = await own_entry(session, user, entry_id)
+    await rag_service.delete_source_chunks(session, user.id, [entry.id])
+    await session.delete(entry)
+    rag_service.schedule_removal(rt, session, user.id, [entry.id])
+
+
+async def list_entries(
+    rt: Runtime,
+    session: AsyncSession,
+    user: User,
+    cursor: str | None,
+    limit: int,
+    since: date | None,
+    until: date | None,
+) -> Page[EntryOut]:
+    key = await users_service.data_key(rt, user.id)
+    after = decode_cursor(cursor, date) if cursor else None
+    rows = await repository.entries_page(session, user.id, after, limit + 1, since, until)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].entry_date, rows[-1].id) if more else None
+    return Page[EntryOut](items=[entry_out(e, key) for e in rows], next_cursor=next_cursor)
+
+
+async def import_file(
+    rt: Runtime, session: AsyncSession, user: User, filename: str, raw: bytes
+) -> ImportResult:
+    """Entries from an uploaded file; all or nothing."""
+    entries = importer.parse_upload(filename, raw, rag_service.user_today(user))
+    key = await users_service.data_key(rt, user.id)
+    for data in entries:
+        _add(rt, session, user, key, data)
+    days = [e.date for e in entries]
+    return ImportResult(
+        created=len(entries), first_date=min(days, default=None), last_date=max(days, default=None)
+    )

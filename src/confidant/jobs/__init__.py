@@ -1,0 +1,1 @@
+"""Background jobs, enqueued only once the transaction that asked for them commits."""

@@ -1,0 +1,1 @@
+"""Retrieval over a user's own diary and chats: split, embed, store, hybrid search."""

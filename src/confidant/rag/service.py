@@ -1,0 +1,300 @@
+"""Indexing (load → split → embed → store) and hybrid retrieval over a user's own data.
+
+Indexing runs as background jobs, each in transactions of its own. Retrieval fuses
+dense (vector) and keyword (BM25) rankings with reciprocal-rank fusion."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.chats.models import Message
+from confidant.crypto.envelope import DataKey
+from confidant.crypto.keystore import KeyMissing, user_key_owner
+from confidant.db import new_id
+from confidant.diary.models import DiaryEntry
+from confidant.jobs.inprocess import after_commit
+from confidant.rag import dates, keyword
+from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk
+from confidant.rag.splitter import ChunkDraft
+from confidant.rag.vector_store import VectorRecord
+from confidant.runtime import Runtime
+
+RRF_K = 60
+CANDIDATES = 50
+SNIPPET_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Source:
+    chunk_id: str
+    source_type: str
+    source_id: str
+    day: date
+    text: str
+    score: float
+
+
+# --- indexing --------------------------------------------------------------------------
+
+
+def schedule_index(
+    rt: Runtime, session: AsyncSession, user_id: str, source_type: str, source_id: str
+) -> None:
+    """(Re)index one entry or message once the current transaction commits."""
+
+    async def job() -> None:
+        await index_source(rt, user_id, source_type, source_id)
+
+    after_commit(session, job)
+
+
+def schedule_removal(
+    rt: Runtime, session: AsyncSession, user_id: str, source_ids: list[str]
+) -> None:
+    """Drop the vectors of these sources once the current transaction commits
+    (their chunk rows go in that transaction)."""
+
+    async def job() -> None:
+        await (await rt.rag.store()).delete_sources(user_id, source_ids)
+
+    after_commit(session, job)
+
+
+def schedule_user_removal(rt: Runtime, session: AsyncSession, user_id: str) -> None:
+    async def job() -> None:
+        await (await rt.rag.store()).delete_user(user_id)
+
+    after_commit(session, job)
+
+
+async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: list[str]) -> None:
+    if source_ids:
+        await session.execute(
+            delete(Chunk).where(Chunk.user_id == user_id, Chunk.source_id.in_(source_ids))
+        )
+
+
+async def _load_source(
+    rt: Runtime, session: AsyncSession, key: DataKey, user_id: str, source_type: str, source_id: str
+) -> tuple[date, str] | None:
+    if source_type == SOURCE_DIARY:
+        entry = await session.scalar(
+            select(DiaryEntry).where(DiaryEntry.id == source_id, DiaryEntry.user_id == user_id)
+        )
+        if entry is None:
+            return None
+        text = key.decrypt(entry.text_ct, table="diary_entries", column="text", row_id=entry.id)
+        return entry.entry_date, text.decode()
+    message = await session.scalar(
+        select(Message).where(Message.id == source_id, Message.user_id == user_id)
+    )
+    if message is None:
+        return None
+    text = key.decrypt(message.content_ct, table="messages", column="content", row_id=message.id)
+    user = await session.get(User, user_id)
+    zone = ZoneInfo((user.preferences if user else {}).get("time_zone", "UTC"))
+    return message.created_at.astimezone(zone).date(), text.decode()
+
+
+async def index_source(rt: Runtime, user_id: str, source_type: str, source_id: str) -> int:
+    """Replace the chunks of one source; returns how many it now has."""
+    try:
+        key_bytes = await rt.keystore.raw(user_key_owner(user_id))
+    except KeyMissing:
+        return 0  # the account is gone
+    key = DataKey(key_bytes)
+    async with rt.db.transaction() as session:
+        loaded = await _load_source(rt, session, key, user_id, source_type, source_id)
+    store = await rt.rag.store()
+    if loaded is None:
+        await store.delete_sources(user_id, [source_id])
+        return 0
+    day, text = loaded
+    drafts = await asyncio.to_thread(rt.rag.splitter.split, source_id, day, text)
+    vectors = await asyncio.to_thread(rt.rag.embedder.encode, [d.text for d in drafts])
+    chunks = await _replace_chunks(rt, key_bytes, user_id, source_type, source_id, drafts)
+    await store.delete_sources(user_id, [source_id])
+    await store.upsert(
+        user_id,
+        [
+            VectorRecord(chunk.id, source_id, day, vector)
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ],
+    )
+    return len(chunks)
+
+
+async def _replace_chunks(
+    rt: Runtime,
+    key_bytes: bytes,
+    user_id: str,
+    source_type: str,
+    source_id: str,
+    drafts: list[ChunkDraft],
+) -> list[Chunk]:
+    key, hasher = DataKey(key_bytes), keyword.TermHasher(key_bytes)
+    chunks: list[Chunk] = []
+    async with rt.db.transaction() as session:
+        await delete_source_chunks(session, user_id, [source_id])
+        for draft in drafts:
+            chunk = Chunk(
+                id=new_id(),
+                user_id=user_id,
+                source_type=source_type,
+                source_id=source_id,
+                chunk_date=draft.day,
+                position=draft.position,
+            )
+            chunk.text_ct = key.encrypt(
+                draft.text.encode(), table="rag_chunks", column="text", row_id=chunk.id
+            )
+            chunk.length, postings = keyword.postings(chunk.id, user_id, draft.text, hasher)
+            session.add(chunk)
+            await session.flush()  # the chunk row before its postings (foreign key)
+            session.add_all(postings)
+            chunks.append(chunk)
+    return chunks
+
+
+# --- retrieval ----------------------------------------------------------------------------
+
+
+def user_today(user: User) -> date:
+    zone = ZoneInfo(user.preferences.get("time_zone", "UTC"))
+    return datetime.now(zone).date()
+
+
+def dates_for(
+    user: User, query: str, since: date | None = None, until: date | None = None
+) -> tuple[date | None, date | None]:
+    """Dates given explicitly, else those the query names ("last week"), else none."""
+    if since is None and until is None and (named := dates.resolve(query, user_today(user))):
+        return named.since, named.until
+    return since, until
+
+
+def fuse(*rankings: list[str]) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion of ranked id lists."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+
+
+async def retrieve(
+    rt: Runtime,
+    user: User,
+    query: str,
+    limit: int,
+    since: date | None = None,
+    until: date | None = None,
+    mode: str = "hybrid",
+) -> list[Source]:
+    """The user's chunks that best answer `query`, between `since` and `until`."""
+    try:
+        key_bytes = await rt.keystore.raw(user_key_owner(user.id))
+    except KeyMissing:
+        return []
+    dense: list[str] = []
+    if mode in ("hybrid", "dense"):
+        vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
+        hits = await (await rt.rag.store()).search(user.id, vector, CANDIDATES, since, until)
+        dense = [hit.chunk_id for hit in hits]
+    async with rt.db.transaction() as session:
+        sparse: list[str] = []
+        if mode in ("hybrid", "keyword"):
+            ranked = await keyword.search(
+                session, user.id, query, keyword.TermHasher(key_bytes), CANDIDATES, since, until
+            )
+            sparse = [chunk_id for chunk_id, _ in ranked]
+        fused = fuse(dense, sparse)[:limit]
+        rows = {
+            chunk.id: chunk
+            for chunk in await session.scalars(
+                select(Chunk).where(Chunk.user_id == user.id, Chunk.id.in_([c for c, _ in fused]))
+            )
+        }
+    key = DataKey(key_bytes)
+    return [
+        Source(
+            chunk.id,
+            chunk.source_type,
+            chunk.source_id,
+            chunk.chunk_date,
+            key.decrypt(chunk.text_ct, table="rag_chunks", column="text", row_id=chunk.id).decode(),
+            score,
+        )
+        for chunk_id, score in fused
+        if (chunk := rows.get(chunk_id)) is not None  # a vector whose chunk is gone is skipped
+    ]
+
+
+def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """A window of `text` around the first query word it contains, and where the words are."""
+    words = set(keyword.terms(query))
+    pattern = (
+        re.compile(
+            r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b",
+            re.I,
+        )
+        if words
+        else None
+    )
+    first = pattern.search(text) if pattern else None
+    start = max(0, (first.start() if first else 0) - width // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    window = text[start : start + width]
+    prefix, suffix = ("…" if start else ""), ("…" if start + width < len(text) else "")
+    shown = prefix + window + suffix
+    marks = (
+        [(m.start() + len(prefix), m.end() + len(prefix)) for m in pattern.finditer(window)]
+        if pattern
+        else []
+    )
+    return shown, marks
+
+
+def context_block(sources: list[Source]) -> str:
+    """Retrieved notes for the model, each with its date so the reply can cite it."""
+    lines = [
+        "Notes from the user's own diary and past conversations that may help. "
+        'When you use one, mention its date (for example: "on 2025-03-04 you wrote..."). '
+        "Do not invent notes that are not listed here."
+    ]
+    for source in sources:
+        kind = "diary" if source.source_type == SOURCE_DIARY else "chat"
+        lines.append(f"[{source.day.isoformat()}, {kind}] {source.text}")
+    return "\n\n".join(lines)
+
+
+async def reindex_user(rt: Runtime, user_id: str) -> int:
+    """Index every entry and user-written chat message of a user again."""
+    async with rt.db.transaction() as session:
+        entries = list(
+            await session.scalars(select(DiaryEntry.id).where(DiaryEntry.user_id == user_id))
+        )
+        user = await session.get(User, user_id)
+        messages = []
+        if user is not None and user.preferences.get("remember_chats", True):
+            messages = list(
+                await session.scalars(
+                    select(Message.id).where(Message.user_id == user_id, Message.role == "user")
+                )
+            )
+    count = 0
+    for entry_id in entries:
+        count += await index_source(rt, user_id, SOURCE_DIARY, entry_id)
+    for message_id in messages:
+        count += await index_source(rt, user_id, SOURCE_MESSAGE, message_id)
+    return count
