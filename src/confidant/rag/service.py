@@ -75,6 +75,19 @@ def schedule_user_removal(rt: Runtime, session: AsyncSession, user_id: str) -> N
     after_commit(session, job)
 
 
+async def forget_chat_messages(rt: Runtime, session: AsyncSession, user_id: str) -> None:
+    """Drop everything indexed from the user's chat messages (they opted out)."""
+    source_ids = list(
+        await session.scalars(
+            select(Chunk.source_id)
+            .where(Chunk.user_id == user_id, Chunk.source_type == SOURCE_MESSAGE)
+            .distinct()
+        )
+    )
+    await delete_source_chunks(session, user_id, source_ids)
+    schedule_removal(rt, session, user_id, source_ids)
+
+
 async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: list[str]) -> None:
     if source_ids:
         await session.execute(

@@ -228,6 +228,8 @@ async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePat
         user.avatar_url = str(patch.avatar_url) if patch.avatar_url else None
     if patch.preferences is not None:
         changes = patch.preferences.model_dump(exclude_none=True, by_alias=False)
+        if changes.get("remember_chats") is False and user.preferences.get("remember_chats", True):
+            await rag_service.forget_chat_messages(rt, session, user.id)
         user.preferences = Preferences(**{**user.preferences, **changes}).model_dump()
     if patch.medical_card is not None:
         update_card(await own_card(session, user), key, patch.medical_card)
