@@ -69,6 +69,18 @@ async def api_key_alive(http: httpx.AsyncClient, owner: Account, ids: dict[str, 
     return [k["id"] for k in keys] == [ids["key_id"]]
 
 
+async def an_entry(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    entry = await http.post(
+        "/api/diary", json={"date": "2025-01-01", "text": "mine"}, headers=owner.headers
+    )
+    return {"entry_id": entry.json()["id"]}
+
+
+async def entry_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    entry = await http.get(f"/api/diary/{ids['entry_id']}", headers=owner.headers)
+    return entry.json().get("text") == "mine"
+
+
 MATRIX = [
     Case("GET", "/api/auth/sessions/{session_id}", a_session, session_alive),
     Case("DELETE", "/api/auth/sessions/{session_id}", a_session, session_alive),
@@ -81,6 +93,9 @@ MATRIX = [
     ),
     Case("GET", "/api/v1/query/{query_id}", a_query, query_intact),
     Case("DELETE", "/api/auth/api-keys/{key_id}", an_api_key, api_key_alive),
+    Case("GET", "/api/diary/{entry_id}", an_entry, entry_intact),
+    Case("PATCH", "/api/diary/{entry_id}", an_entry, entry_intact, body={"text": "stolen"}),
+    Case("DELETE", "/api/diary/{entry_id}", an_entry, entry_intact),
 ]
 
 

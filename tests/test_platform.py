@@ -215,3 +215,17 @@ def test_data_dir_and_generated_secrets_are_private(tmp_path: Path) -> None:
     assert secret == settings.resolved_jwt_secret()  # generated once, then reused
     assert (settings.data_dir.stat().st_mode & 0o777) == 0o700
     assert ((settings.data_dir / "jwt.secret").stat().st_mode & 0o777) == 0o600
+
+
+async def test_cli_rag_reindex(settings: Settings, client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    await client.post(
+        "/api/diary",
+        json={"date": "2025-01-01", "text": "Reindex me please."},
+        headers=account.headers,
+    )
+    result = run_cli(
+        {**os.environ, **settings_env(settings)}, "rag", "reindex", "--user", account.user_id
+    )
+    assert result.returncode == 0, result.stderr
+    assert "indexed 1 chunks" in result.stdout

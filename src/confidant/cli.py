@@ -16,6 +16,8 @@ from confidant.runtime import Runtime
 app = typer.Typer(help="Confidant: a private AI wellbeing companion you host yourself.")
 keys_app = typer.Typer(help="Master-key management.")
 app.add_typer(keys_app, name="keys")
+rag_app = typer.Typer(help="Retrieval index.")
+app.add_typer(rag_app, name="rag")
 
 T = TypeVar("T")
 
@@ -111,6 +113,28 @@ def purge_guests() -> None:
         return count
 
     typer.echo(f"purged {_with_runtime(run)} expired guest accounts")
+
+
+@rag_app.command("reindex")
+def rag_reindex(
+    user: Annotated[str | None, typer.Option(help="One user's id; everyone when omitted")] = None,
+) -> None:
+    """Index the diary and chat messages again, for one user or for everyone."""
+    from sqlalchemy import select
+
+    from confidant.auth.models import User
+    from confidant.rag import service as rag_service
+
+    async def run(rt: Runtime) -> int:
+        async with rt.db.transaction() as session:
+            ids = [user] if user else list(await session.scalars(select(User.id)))
+        chunks = 0
+        with typer.progressbar(ids, label="re-indexing users") as progress:
+            for user_id in progress:
+                chunks += await rag_service.reindex_user(rt, user_id)
+        return chunks
+
+    typer.echo(f"indexed {_with_runtime(run)} chunks")
 
 
 def _with_runtime(job: Callable[[Runtime], Awaitable[T]]) -> T:
