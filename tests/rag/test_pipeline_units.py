@@ -70,6 +70,7 @@ TODAY = date(2026, 11, 20)  # a Friday
         ("the last 3 days", date(2026, 11, 17), date(2026, 11, 20)),
         ("last monday", date(2026, 11, 16), date(2026, 11, 16)),
         ("what happened on 2025-02-03", date(2025, 2, 3), date(2025, 2, 3)),
+        ("during the July 2025 heatwave", date(2025, 7, 1), date(2025, 7, 31)),
     ],
 )
 def test_date_phrases(text: str, since: date, until: date) -> None:

@@ -17,6 +17,7 @@ ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 MONTH_DAY = re.compile(
     rf"\b(?:on\s+)?({MONTH_WORDS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b", re.I
 )
+MONTH_YEAR = re.compile(rf"\b({MONTH_WORDS})\s+(\d{{4}})\b", re.I)
 IN_MONTH = re.compile(
     rf"\b(?:in|during|since|of|from|for)\s+({MONTH_WORDS})\b(?:\s+(\d{{4}}))?", re.I
 )
@@ -92,6 +93,8 @@ def resolve(text: str, today: date) -> DateRange | None:
         return DateRange(day, day)
     if match := RELATIVE.search(text):
         return _relative(match[1], today)
+    if match := MONTH_YEAR.search(text):
+        return month_range(int(match[2]), MONTHS[match[1].lower()])
     if match := IN_MONTH.search(text):
         month = MONTHS[match[1].lower()]
         year = int(match[2]) if match[2] else _latest_year(today, month, 1)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from datetime import date
 
+import snowballstemmer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,10 +32,14 @@ K1 = 1.2
 B = 0.75
 
 
+STEMMER = snowballstemmer.stemmer("english")
+
+
 def terms(text: str) -> list[str]:
-    """Lower-cased words, without stop words or single letters."""
-    words = (w.lower().replace("’", "'") for w in WORD.findall(text))
-    return [w for w in words if len(w) > 1 and w not in STOPWORDS]
+    """Stemmed lower-case words ("sleeping", "sleeps" → "sleep"), without stop words."""
+    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    kept = [w for w in words if len(w) > 1 and w not in STOPWORDS]
+    return list(STEMMER.stemWords(kept))
 
 
 class TermHasher:
