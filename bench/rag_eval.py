@@ -98,9 +98,8 @@ async def run() -> None:
         await rt.close()
     entries = sum(len(p["entries"]) for p in data["personas"])
     questions = len(data["questions"])
-    print(
-        f"\nbench/rag_eval.py: {len(data['personas'])} personas, {entries} entries, {questions} questions"
-    )
+    personas = len(data["personas"])
+    print(f"\nbench/rag_eval.py: {personas} personas, {entries} entries, {questions} questions")
     kinds = ["all", "exact", "paraphrase", "dated"]
     print(
         f"{'':>10}"
