@@ -85,12 +85,13 @@ def test_no_dates_named(text: str) -> None:
 
 
 def test_terms_drop_stop_words_and_hashes_are_per_user() -> None:
-    assert terms("I went to Lisbon with Priya, and it's sunny!") == [
+    assert terms("I went to Lisbon with Priya; sleeping, it's sunny!") == [
         "went",
         "lisbon",
         "priya",
-        "it's",
-        "sunny",
+        "sleep",
+        "it",
+        "sunni",
     ]
     one, other = TermHasher(b"k" * 32), TermHasher(b"j" * 32)
     assert one("lisbon") == one("lisbon") != other("lisbon")

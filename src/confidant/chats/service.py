@@ -205,7 +205,7 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
         session.add(message)
         chat.updated_at = utcnow()
         if user.preferences.get("remember_chats", True):
-            rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, message.id)
+            rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, [message.id])
         user_message = _message_out(message, key)
         return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
 

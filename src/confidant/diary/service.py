@@ -61,13 +61,14 @@ def _add(
     )
     _seal(entry, key, data.text)
     session.add(entry)
-    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, entry.id)
     return entry
 
 
 async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCreate) -> EntryOut:
     key = await users_service.data_key(rt, user.id)
-    return entry_out(_add(rt, session, user, key, data), key)
+    entry = _add(rt, session, user, key, data)
+    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [entry.id])
+    return entry_out(entry, key)
 
 
 async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> EntryOut:
@@ -90,7 +91,7 @@ async def update(
     if patch.tags is not None:
         entry.tags = list(patch.tags)
     entry.updated_at = utcnow()
-    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, entry.id)
+    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [entry.id])
     return entry_out(entry, key)
 
 
@@ -125,8 +126,8 @@ async def import_file(
     """Entries from an uploaded file; all or nothing."""
     entries = importer.parse_upload(filename, raw, rag_service.user_today(user))
     key = await users_service.data_key(rt, user.id)
-    for data in entries:
-        _add(rt, session, user, key, data)
+    added = [_add(rt, session, user, key, data) for data in entries]
+    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [e.id for e in added])
     days = [e.date for e in entries]
     return ImportResult(
         created=len(entries), first_date=min(days, default=None), last_date=max(days, default=None)

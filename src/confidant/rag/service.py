@@ -22,12 +22,13 @@ from confidant.db import new_id
 from confidant.diary.models import DiaryEntry
 from confidant.jobs.inprocess import after_commit
 from confidant.rag import dates, keyword
-from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk
+from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm
 from confidant.rag.splitter import ChunkDraft
 from confidant.rag.vector_store import VectorRecord
 from confidant.runtime import Runtime
 
 RRF_K = 60
+INDEX_BATCH = 256
 CANDIDATES = 50
 SNIPPET_CHARS = 240
 
@@ -46,12 +47,13 @@ class Source:
 
 
 def schedule_index(
-    rt: Runtime, session: AsyncSession, user_id: str, source_type: str, source_id: str
+    rt: Runtime, session: AsyncSession, user_id: str, source_type: str, source_ids: list[str]
 ) -> None:
-    """(Re)index one entry or message once the current transaction commits."""
+    """(Re)index entries or messages, in batches, once the current transaction commits."""
 
     async def job() -> None:
-        await index_source(rt, user_id, source_type, source_id)
+        for start in range(0, len(source_ids), INDEX_BATCH):
+            await index_sources(rt, user_id, source_type, source_ids[start : start + INDEX_BATCH])
 
     after_commit(session, job)
 
@@ -95,50 +97,62 @@ async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: 
         )
 
 
-async def _load_source(
-    rt: Runtime, session: AsyncSession, key: DataKey, user_id: str, source_type: str, source_id: str
-) -> tuple[date, str] | None:
+async def _load_sources(
+    session: AsyncSession, key: DataKey, user_id: str, source_type: str, source_ids: list[str]
+) -> list[tuple[str, date, str]]:
+    """(id, date, text) of the sources that still exist."""
     if source_type == SOURCE_DIARY:
-        entry = await session.scalar(
-            select(DiaryEntry).where(DiaryEntry.id == source_id, DiaryEntry.user_id == user_id)
+        entries = await session.scalars(
+            select(DiaryEntry).where(DiaryEntry.user_id == user_id, DiaryEntry.id.in_(source_ids))
         )
-        if entry is None:
-            return None
-        text = key.decrypt(entry.text_ct, table="diary_entries", column="text", row_id=entry.id)
-        return entry.entry_date, text.decode()
-    message = await session.scalar(
-        select(Message).where(Message.id == source_id, Message.user_id == user_id)
-    )
-    if message is None:
-        return None
-    text = key.decrypt(message.content_ct, table="messages", column="content", row_id=message.id)
+        return [
+            (
+                e.id,
+                e.entry_date,
+                key.decrypt(e.text_ct, table="diary_entries", column="text", row_id=e.id).decode(),
+            )
+            for e in entries
+        ]
     user = await session.get(User, user_id)
     zone = ZoneInfo((user.preferences if user else {}).get("time_zone", "UTC"))
-    return message.created_at.astimezone(zone).date(), text.decode()
+    messages = await session.scalars(
+        select(Message).where(Message.user_id == user_id, Message.id.in_(source_ids))
+    )
+    return [
+        (
+            m.id,
+            m.created_at.astimezone(zone).date(),
+            key.decrypt(m.content_ct, table="messages", column="content", row_id=m.id).decode(),
+        )
+        for m in messages
+    ]
 
 
 async def index_source(rt: Runtime, user_id: str, source_type: str, source_id: str) -> int:
-    """Replace the chunks of one source; returns how many it now has."""
+    return await index_sources(rt, user_id, source_type, [source_id])
+
+
+async def index_sources(rt: Runtime, user_id: str, source_type: str, source_ids: list[str]) -> int:
+    """Replace the chunks of these sources (in one batch: one embedding call, one
+    transaction, one store write); returns how many chunks they now have."""
     try:
         key_bytes = await rt.keystore.raw(user_key_owner(user_id))
     except KeyMissing:
         return 0  # the account is gone
-    key = DataKey(key_bytes)
     async with rt.db.transaction() as session:
-        loaded = await _load_source(rt, session, key, user_id, source_type, source_id)
-    store = await rt.rag.store()
-    if loaded is None:
-        await store.delete_sources(user_id, [source_id])
-        return 0
-    day, text = loaded
-    drafts = await asyncio.to_thread(rt.rag.splitter.split, source_id, day, text)
+        loaded = await _load_sources(session, DataKey(key_bytes), user_id, source_type, source_ids)
+    split = rt.rag.splitter.split
+    drafts = await asyncio.to_thread(
+        lambda: [draft for source_id, day, text in loaded for draft in split(source_id, day, text)]
+    )
     vectors = await asyncio.to_thread(rt.rag.embedder.encode, [d.text for d in drafts])
-    chunks = await _replace_chunks(rt, key_bytes, user_id, source_type, source_id, drafts)
-    await store.delete_sources(user_id, [source_id])
+    chunks = await _replace_chunks(rt, key_bytes, user_id, source_type, source_ids, drafts)
+    store = await rt.rag.store()
+    await store.delete_sources(user_id, source_ids)
     await store.upsert(
         user_id,
         [
-            VectorRecord(chunk.id, source_id, day, vector)
+            VectorRecord(chunk.id, chunk.source_id, chunk.chunk_date, vector)
             for chunk, vector in zip(chunks, vectors, strict=True)
         ],
     )
@@ -150,30 +164,32 @@ async def _replace_chunks(
     key_bytes: bytes,
     user_id: str,
     source_type: str,
-    source_id: str,
+    source_ids: list[str],
     drafts: list[ChunkDraft],
 ) -> list[Chunk]:
     key, hasher = DataKey(key_bytes), keyword.TermHasher(key_bytes)
     chunks: list[Chunk] = []
+    postings: list[ChunkTerm] = []
+    for draft in drafts:
+        chunk = Chunk(
+            id=new_id(),
+            user_id=user_id,
+            source_type=source_type,
+            source_id=draft.source_id,
+            chunk_date=draft.day,
+            position=draft.position,
+        )
+        chunk.text_ct = key.encrypt(
+            draft.text.encode(), table="rag_chunks", column="text", row_id=chunk.id
+        )
+        chunk.length, terms = keyword.postings(chunk.id, user_id, draft.text, hasher)
+        chunks.append(chunk)
+        postings += terms
     async with rt.db.transaction() as session:
-        await delete_source_chunks(session, user_id, [source_id])
-        for draft in drafts:
-            chunk = Chunk(
-                id=new_id(),
-                user_id=user_id,
-                source_type=source_type,
-                source_id=source_id,
-                chunk_date=draft.day,
-                position=draft.position,
-            )
-            chunk.text_ct = key.encrypt(
-                draft.text.encode(), table="rag_chunks", column="text", row_id=chunk.id
-            )
-            chunk.length, postings = keyword.postings(chunk.id, user_id, draft.text, hasher)
-            session.add(chunk)
-            await session.flush()  # the chunk row before its postings (foreign key)
-            session.add_all(postings)
-            chunks.append(chunk)
+        await delete_source_chunks(session, user_id, source_ids)
+        session.add_all(chunks)
+        await session.flush()  # the chunk rows before their postings (foreign key)
+        session.add_all(postings)
     return chunks
 
 
@@ -306,8 +322,7 @@ async def reindex_user(rt: Runtime, user_id: str) -> int:
                 )
             )
     count = 0
-    for entry_id in entries:
-        count += await index_source(rt, user_id, SOURCE_DIARY, entry_id)
-    for message_id in messages:
-        count += await index_source(rt, user_id, SOURCE_MESSAGE, message_id)
+    for source_type, ids in ((SOURCE_DIARY, entries), (SOURCE_MESSAGE, messages)):
+        for start in range(0, len(ids), INDEX_BATCH):
+            count += await index_sources(rt, user_id, source_type, ids[start : start + INDEX_BATCH])
     return count
