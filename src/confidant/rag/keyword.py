@@ -52,11 +52,12 @@ class TermHasher:
 
 def postings(
     chunk_id: str, user_id: str, text: str, hasher: TermHasher
-) -> tuple[int, list[ChunkTerm]]:
+) -> tuple[int, list[dict[str, object]]]:
+    """The chunk's length in terms, and its `rag_chunk_terms` rows."""
     words = terms(text)
     counts = Counter(hasher(word) for word in words)
-    rows = [
-        ChunkTerm(chunk_id=chunk_id, term=term, user_id=user_id, frequency=count)
+    rows: list[dict[str, object]] = [
+        {"chunk_id": chunk_id, "term": term, "user_id": user_id, "frequency": count}
         for term, count in counts.items()
     ]
     return len(words), rows

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.chats.models import Message
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
-from confidant.db import new_id
+from confidant.db import new_id, utcnow
 from confidant.diary.models import DiaryEntry
 from confidant.jobs.inprocess import after_commit
 from confidant.rag import dates, keyword
@@ -169,7 +171,7 @@ async def _replace_chunks(
 ) -> list[Chunk]:
     key, hasher = DataKey(key_bytes), keyword.TermHasher(key_bytes)
     chunks: list[Chunk] = []
-    postings: list[ChunkTerm] = []
+    postings: list[dict[str, object]] = []
     for draft in drafts:
         chunk = Chunk(
             id=new_id(),
@@ -178,6 +180,7 @@ async def _replace_chunks(
             source_id=draft.source_id,
             chunk_date=draft.day,
             position=draft.position,
+            created_at=utcnow(),
         )
         chunk.text_ct = key.encrypt(
             draft.text.encode(), table="rag_chunks", column="text", row_id=chunk.id
@@ -187,10 +190,16 @@ async def _replace_chunks(
         postings += terms
     async with rt.db.transaction() as session:
         await delete_source_chunks(session, user_id, source_ids)
-        session.add_all(chunks)
-        await session.flush()  # the chunk rows before their postings (foreign key)
-        session.add_all(postings)
+        # Core bulk inserts: the ORM's unit of work costs more than the embedding here.
+        if chunks:
+            await session.execute(insert(Chunk), [_columns(chunk) for chunk in chunks])
+        if postings:
+            await session.execute(insert(ChunkTerm), postings)
     return chunks
+
+
+def _columns(chunk: Chunk) -> dict[str, object]:
+    return {column.key: getattr(chunk, column.key) for column in Chunk.__table__.columns}
 
 
 # --- retrieval ----------------------------------------------------------------------------
@@ -227,15 +236,19 @@ async def retrieve(
     since: date | None = None,
     until: date | None = None,
     mode: str = "hybrid",
+    query_vector: NDArray[np.float32] | None = None,
 ) -> list[Source]:
-    """The user's chunks that best answer `query`, between `since` and `until`."""
+    """The user's chunks that best answer `query`, between `since` and `until`
+    (`query_vector`: the query's embedding, when the caller already has it)."""
     try:
         key_bytes = await rt.keystore.raw(user_key_owner(user.id))
     except KeyMissing:
         return []
     dense: list[str] = []
     if mode in ("hybrid", "dense"):
-        vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
+        vector = query_vector
+        if vector is None:
+            vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
         hits = await (await rt.rag.store()).search(user.id, vector, CANDIDATES, since, until)
         dense = [hit.chunk_id for hit in hits]
     async with rt.db.transaction() as session:
