@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date
 
 import snowballstemmer
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.rag.models import Chunk, ChunkTerm
@@ -72,7 +72,10 @@ async def search(
     since: date | None = None,
     until: date | None = None,
 ) -> list[tuple[str, float]]:
-    """Chunk ids by BM25 score over the user's own chunks, best first."""
+    """Chunk ids by BM25 score over the user's own chunks, best first.
+
+    The database does the scoring (one grouped query), so only the best `limit` rows
+    travel back, however many chunks contain a common word."""
     query_terms = sorted({hasher(word) for word in terms(query)})
     if not query_terms:
         return []
@@ -83,23 +86,27 @@ async def search(
     ).one()
     if not n:
         return []
-    statement = (
-        select(ChunkTerm.chunk_id, ChunkTerm.term, ChunkTerm.frequency, Chunk.length)
-        .join(Chunk, Chunk.id == ChunkTerm.chunk_id)
+    frequencies = await session.execute(
+        select(ChunkTerm.term, func.count())
         .where(ChunkTerm.user_id == user_id, ChunkTerm.term.in_(query_terms))
+        .group_by(ChunkTerm.term)
+    )
+    idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequencies}
+    if not idf:
+        return []
+    weight = case(idf, value=ChunkTerm.term, else_=0.0)
+    length_norm = 1 - B + B * Chunk.length / float(average_length or 1.0)
+    score = func.sum(
+        weight * ChunkTerm.frequency * (K1 + 1) / (ChunkTerm.frequency + K1 * length_norm)
+    ).label("score")
+    statement = (
+        select(ChunkTerm.chunk_id, score)
+        .join(Chunk, Chunk.id == ChunkTerm.chunk_id)
+        .where(ChunkTerm.user_id == user_id, ChunkTerm.term.in_(list(idf)))
     )
     if since is not None:
         statement = statement.where(Chunk.chunk_date >= since)
     if until is not None:
         statement = statement.where(Chunk.chunk_date <= until)
-    rows = (await session.execute(statement)).all()
-    document_frequency = Counter(term for _, term, _, _ in rows)
-    scores: dict[str, float] = {}
-    average = float(average_length or 1.0)
-    for chunk_id, term, frequency, length in rows:
-        df = document_frequency[term]
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        norm = frequency + K1 * (1 - B + B * length / average)
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + idf * frequency * (K1 + 1) / norm
-    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-    return ranked[:limit]
+    statement = statement.group_by(ChunkTerm.chunk_id).order_by(score.desc()).limit(limit)
+    return [(chunk_id, float(value)) for chunk_id, value in await session.execute(statement)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -61,10 +63,25 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
-class LanceVectorStore:
-    """One LanceDB table per user: a search touches only that user's vectors."""
+@dataclass
+class _UserVectors:
+    ids: NDArray[np.object_]
+    days: NDArray[np.int32]
+    vectors: NDArray[np.float32]
 
-    def __init__(self, path: Path, dimension: int) -> None:
+    @property
+    def size(self) -> int:
+        return int(self.vectors.nbytes + self.days.nbytes + 64 * len(self.ids))
+
+
+class LanceVectorStore:
+    """One LanceDB table per user: a search touches only that user's vectors.
+
+    Searches run on an in-memory copy of the user's vectors (exact, a matrix product),
+    loaded from the table on first use and dropped whenever the user's vectors change;
+    the least recently used users leave memory first. LanceDB is the durable copy."""
+
+    def __init__(self, path: Path, dimension: int, cache_bytes: int = 512 * 2**20) -> None:
         import lancedb
 
         path.mkdir(parents=True, exist_ok=True)
@@ -72,6 +89,10 @@ class LanceVectorStore:
         self.dimension = dimension
         self._tables: dict[str, Any] = {}
         self._lock = asyncio.Lock()
+        self._cache: OrderedDict[str, _UserVectors] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._cache_lock = threading.Lock()
+        self._generations: dict[str, int] = {}
 
     def _schema(self) -> Any:
         import pyarrow as pa
@@ -126,6 +147,7 @@ class LanceVectorStore:
         ids = ", ".join(_quoted(row["id"]) for row in rows)
         table.delete(f"id IN ({ids})")
         table.add(rows)
+        self._forget(user_id)
 
     async def delete_sources(self, user_id: str, source_ids: list[str]) -> None:
         if not source_ids:
@@ -135,11 +157,13 @@ class LanceVectorStore:
             if table is not None:
                 ids = ", ".join(_quoted(s) for s in source_ids)
                 await asyncio.to_thread(table.delete, f"source_id IN ({ids})")
+                self._forget(user_id)
 
     async def delete_user(self, user_id: str) -> None:
         async with self._lock:
             name = self._table_name(user_id)
             self._tables.pop(name, None)
+            self._forget(user_id)
             try:
                 await asyncio.to_thread(self.db.drop_table, name)
             except ValueError:  # the user had no vectors
@@ -163,19 +187,56 @@ class LanceVectorStore:
         since: date | None,
         until: date | None,
     ) -> list[Hit]:
+        vectors = self._vectors(user_id)
+        if vectors is None or not len(vectors.ids):
+            return []
+        candidates = np.arange(len(vectors.ids))
+        if since is not None:
+            candidates = candidates[vectors.days[candidates] >= since.toordinal()]
+        if until is not None:
+            candidates = candidates[vectors.days[candidates] <= until.toordinal()]
+        if not len(candidates):
+            return []
+        # Embeddings are normalised, so the dot product is the cosine similarity.
+        scores = vectors.vectors[candidates] @ vector.astype(np.float32)
+        count = min(limit, len(scores))
+        best = np.argpartition(-scores, count - 1)[:count]
+        best = best[np.argsort(-scores[best])]
+        return [Hit(str(vectors.ids[candidates[i]]), float(scores[i])) for i in best]
+
+    def _vectors(self, user_id: str) -> _UserVectors | None:
+        with self._cache_lock:
+            cached = self._cache.get(user_id)
+            if cached is not None:
+                self._cache.move_to_end(user_id)
+                return cached
+            generation = self._generations.get(user_id, 0)
         table = self._table(user_id, create=False)
         if table is None:
-            return []
-        query = table.search(vector.astype(np.float32)).metric("cosine").limit(limit)
-        conditions = []
-        if since is not None:
-            conditions.append(f"day >= {since.toordinal()}")
-        if until is not None:
-            conditions.append(f"day <= {until.toordinal()}")
-        if conditions:
-            query = query.where(" AND ".join(conditions), prefilter=True)
-        rows = query.select(["id", "_distance"]).to_list()
-        return [Hit(row["id"], 1.0 - float(row["_distance"])) for row in rows]
+            return None
+        data = table.to_arrow().select(["id", "day", "vector"])
+        loaded = _UserVectors(
+            ids=np.array(data.column("id").to_pylist(), dtype=object),
+            days=np.asarray(data.column("day").to_numpy(), dtype=np.int32),
+            vectors=np.asarray(
+                data.column("vector").combine_chunks().flatten().to_numpy(), dtype=np.float32
+            ).reshape(-1, self.dimension),
+        )
+        with self._cache_lock:
+            if self._generations.get(user_id, 0) != generation:
+                return loaded  # the vectors changed while loading: use, don't keep
+            self._cache[user_id] = loaded
+            while (
+                sum(v.size for v in self._cache.values()) > self._cache_bytes
+                and len(self._cache) > 1
+            ):
+                self._cache.popitem(last=False)
+        return loaded
+
+    def _forget(self, user_id: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(user_id, None)
+            self._generations[user_id] = self._generations.get(user_id, 0) + 1
 
     def compact(self, user_id: str) -> None:
         """Merge small fragments and drop old versions (after many edits)."""
