@@ -92,11 +92,14 @@ async def forget_chat_messages(rt: Runtime, session: AsyncSession, user_id: str)
     schedule_removal(rt, session, user_id, source_ids)
 
 
-async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: list[str]) -> None:
-    if source_ids:
-        await session.execute(
-            delete(Chunk).where(Chunk.user_id == user_id, Chunk.source_id.in_(source_ids))
-        )
+async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: list[str]) -> int:
+    """Delete the chunks of these sources; returns how many there were."""
+    if not source_ids:
+        return 0
+    result = await session.execute(
+        delete(Chunk).where(Chunk.user_id == user_id, Chunk.source_id.in_(source_ids))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def _load_sources(
@@ -148,9 +151,12 @@ async def index_sources(rt: Runtime, user_id: str, source_type: str, source_ids:
         lambda: [draft for source_id, day, text in loaded for draft in split(source_id, day, text)]
     )
     vectors = await asyncio.to_thread(rt.rag.embedder.encode, [d.text for d in drafts])
-    chunks = await _replace_chunks(rt, key_bytes, user_id, source_type, source_ids, drafts)
+    chunks, replaced = await _replace_chunks(
+        rt, key_bytes, user_id, source_type, source_ids, drafts
+    )
     store = await rt.rag.store()
-    await store.delete_sources(user_id, source_ids)
+    if replaced or len(loaded) < len(source_ids):  # old vectors, or sources now gone
+        await store.delete_sources(user_id, source_ids)
     await store.upsert(
         user_id,
         [
@@ -168,7 +174,8 @@ async def _replace_chunks(
     source_type: str,
     source_ids: list[str],
     drafts: list[ChunkDraft],
-) -> list[Chunk]:
+) -> tuple[list[Chunk], int]:
+    """The new chunks (written) and how many old ones they replaced."""
     key, hasher = DataKey(key_bytes), keyword.TermHasher(key_bytes)
     chunks: list[Chunk] = []
     postings: list[dict[str, object]] = []
@@ -189,13 +196,13 @@ async def _replace_chunks(
         chunks.append(chunk)
         postings += terms
     async with rt.db.transaction() as session:
-        await delete_source_chunks(session, user_id, source_ids)
+        replaced = await delete_source_chunks(session, user_id, source_ids)
         # Core bulk inserts: the ORM's unit of work costs more than the embedding here.
         if chunks:
             await session.execute(insert(Chunk), [_columns(chunk) for chunk in chunks])
         if postings:
             await session.execute(insert(ChunkTerm), postings)
-    return chunks
+    return chunks, replaced
 
 
 def _columns(chunk: Chunk) -> dict[str, object]:

@@ -143,10 +143,9 @@ class LanceVectorStore:
             await asyncio.to_thread(self._upsert, user_id, rows)
 
     def _upsert(self, user_id: str, rows: list[dict[str, Any]]) -> None:
-        table = self._table(user_id, create=True)
-        ids = ", ".join(_quoted(row["id"]) for row in rows)
-        table.delete(f"id IN ({ids})")
-        table.add(rows)
+        # Chunk ids are fresh on every indexing (an edit replaces a source's chunks through
+        # delete_sources), so rows are only ever added, never overwritten.
+        self._table(user_id, create=True).add(rows)
         self._forget(user_id)
 
     async def delete_sources(self, user_id: str, source_ids: list[str]) -> None:
