@@ -85,6 +85,20 @@ def upgrade() -> None:
     with op.batch_alter_table("rag_chunk_terms", schema=None) as batch_op:
         batch_op.create_index("ix_rag_chunk_terms_user_id_term", ["user_id", "term"], unique=False)
 
+    op.create_table(
+        "rag_index_state",
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("chunks", sa.Integer(), nullable=False),
+        sa.Column("total_length", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_rag_index_state_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_rag_index_state")),
+    )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sources_ct", sa.LargeBinary(), nullable=True))
 
@@ -100,6 +114,7 @@ def downgrade() -> None:
     with op.batch_alter_table("rag_chunk_terms", schema=None) as batch_op:
         batch_op.drop_index("ix_rag_chunk_terms_user_id_term")
 
+    op.drop_table("rag_index_state")
     op.drop_table("rag_chunk_terms")
     with op.batch_alter_table("rag_chunks", schema=None) as batch_op:
         batch_op.drop_index("ix_rag_chunks_user_id_source_id")

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from confidant.config import Settings
 from confidant.rag.embedder import Embedder
+from confidant.rag.keyword import KeywordIndexCache
 from confidant.rag.splitter import DiarySplitter
 from confidant.rag.vector_store import LanceVectorStore, QdrantVectorStore, VectorStore
 
@@ -15,6 +16,7 @@ class RagEngine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        self.keywords = KeywordIndexCache()
         self._store: VectorStore | None = None
         self._store_lock = asyncio.Lock()
 

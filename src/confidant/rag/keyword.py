@@ -9,11 +9,14 @@ import hashlib
 import hmac
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import snowballstemmer
-from sqlalchemy import case, func, select
+from numpy.typing import NDArray
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.rag.models import Chunk, ChunkTerm
@@ -63,50 +66,115 @@ def postings(
     return len(words), rows
 
 
+@dataclass
+class UserKeywordIndex:
+    """One user's postings in memory, as arrays: BM25 over them is a few vector operations."""
+
+    version: int
+    chunk_ids: NDArray[np.object_]
+    days: NDArray[np.int32]
+    lengths: NDArray[np.float32]
+    postings: dict[str, tuple[NDArray[np.int32], NDArray[np.float32]]]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, user_id: str, version: int) -> UserKeywordIndex:
+        chunks = (
+            await session.execute(
+                select(Chunk.id, Chunk.chunk_date, Chunk.length).where(Chunk.user_id == user_id)
+            )
+        ).all()
+        position = {chunk_id: n for n, (chunk_id, _, _) in enumerate(chunks)}
+        grouped: dict[str, tuple[list[int], list[int]]] = {}
+        rows = await session.execute(
+            select(ChunkTerm.term, ChunkTerm.chunk_id, ChunkTerm.frequency).where(
+                ChunkTerm.user_id == user_id
+            )
+        )
+        for term, chunk_id, frequency in rows:
+            if (n := position.get(chunk_id)) is not None:
+                where, counts = grouped.setdefault(term, ([], []))
+                where.append(n)
+                counts.append(frequency)
+        return cls(
+            version=version,
+            chunk_ids=np.array([c[0] for c in chunks], dtype=object),
+            days=np.array([c[1].toordinal() for c in chunks], dtype=np.int32),
+            lengths=np.array([c[2] for c in chunks], dtype=np.float32),
+            postings={
+                term: (np.array(where, dtype=np.int32), np.array(counts, dtype=np.float32))
+                for term, (where, counts) in grouped.items()
+            },
+        )
+
+    @property
+    def size(self) -> int:
+        return int(
+            sum(a.nbytes + b.nbytes for a, b in self.postings.values()) + 80 * len(self.chunk_ids)
+        )
+
+    def search(
+        self, hashed_terms: list[str], limit: int, since: date | None, until: date | None
+    ) -> list[tuple[str, float]]:
+        count = len(self.chunk_ids)
+        if not count:
+            return []
+        average = float(self.lengths.mean()) or 1.0
+        scores = np.zeros(count, dtype=np.float32)
+        for term in hashed_terms:
+            if term not in self.postings:
+                continue
+            where, frequency = self.postings[term]
+            idf = math.log(1 + (count - len(where) + 0.5) / (len(where) + 0.5))
+            norm = frequency + K1 * (1 - B + B * self.lengths[where] / average)
+            scores[where] += idf * frequency * (K1 + 1) / norm
+        candidates = np.flatnonzero(scores > 0)
+        if since is not None:
+            candidates = candidates[self.days[candidates] >= since.toordinal()]
+        if until is not None:
+            candidates = candidates[self.days[candidates] <= until.toordinal()]
+        if not len(candidates):
+            return []
+        take = min(limit, len(candidates))
+        best = candidates[np.argpartition(-scores[candidates], take - 1)[:take]]
+        best = best[np.argsort(-scores[best])]
+        return [(str(self.chunk_ids[n]), float(scores[n])) for n in best]
+
+
+class KeywordIndexCache:
+    """Users' keyword indexes in memory, reloaded when the user's index version moves
+    (any process may have changed it), least recently used users dropped first."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self._indexes: OrderedDict[str, UserKeywordIndex] = OrderedDict()
+        self._max_bytes = max_bytes
+
+    async def get(self, session: AsyncSession, user_id: str, version: int) -> UserKeywordIndex:
+        index = self._indexes.get(user_id)
+        if index is None or index.version != version:
+            index = await UserKeywordIndex.load(session, user_id, version)
+            self._indexes[user_id] = index
+        self._indexes.move_to_end(user_id)
+        while (
+            len(self._indexes) > 1 and sum(i.size for i in self._indexes.values()) > self._max_bytes
+        ):
+            self._indexes.popitem(last=False)
+        return index
+
+
 async def search(
     session: AsyncSession,
+    cache: KeywordIndexCache,
     user_id: str,
+    version: int,
     query: str,
     hasher: TermHasher,
     limit: int,
     since: date | None = None,
     until: date | None = None,
 ) -> list[tuple[str, float]]:
-    """Chunk ids by BM25 score over the user's own chunks, best first.
-
-    The database does the scoring (one grouped query), so only the best `limit` rows
-    travel back, however many chunks contain a common word."""
-    query_terms = sorted({hasher(word) for word in terms(query)})
-    if not query_terms:
+    """Chunk ids by BM25 score over the user's own chunks, best first."""
+    hashed = sorted({hasher(word) for word in terms(query)})
+    if not hashed:
         return []
-    n, average_length = (
-        await session.execute(
-            select(func.count(), func.avg(Chunk.length)).where(Chunk.user_id == user_id)
-        )
-    ).one()
-    if not n:
-        return []
-    frequencies = await session.execute(
-        select(ChunkTerm.term, func.count())
-        .where(ChunkTerm.user_id == user_id, ChunkTerm.term.in_(query_terms))
-        .group_by(ChunkTerm.term)
-    )
-    idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequencies}
-    if not idf:
-        return []
-    weight = case(idf, value=ChunkTerm.term, else_=0.0)
-    length_norm = 1 - B + B * Chunk.length / float(average_length or 1.0)
-    score = func.sum(
-        weight * ChunkTerm.frequency * (K1 + 1) / (ChunkTerm.frequency + K1 * length_norm)
-    ).label("score")
-    statement = (
-        select(ChunkTerm.chunk_id, score)
-        .join(Chunk, Chunk.id == ChunkTerm.chunk_id)
-        .where(ChunkTerm.user_id == user_id, ChunkTerm.term.in_(list(idf)))
-    )
-    if since is not None:
-        statement = statement.where(Chunk.chunk_date >= since)
-    if until is not None:
-        statement = statement.where(Chunk.chunk_date <= until)
-    statement = statement.group_by(ChunkTerm.chunk_id).order_by(score.desc()).limit(limit)
-    return [(chunk_id, float(value)) for chunk_id, value in await session.execute(statement)]
+    index = await cache.get(session, user_id, version)
+    return index.search(hashed, limit, since, until)

@@ -44,3 +44,17 @@ class ChunkTerm(Base):
     term: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36))
     frequency: Mapped[int] = mapped_column(Integer)
+
+
+class IndexState(Base):
+    """Per user: a version bumped by every change to the user's chunks (so every process
+    knows when its in-memory copies are stale) and the counts BM25 needs."""
+
+    __tablename__ = "rag_index_state"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    total_length: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,7 +24,7 @@ from confidant.db import new_id, utcnow
 from confidant.diary.models import DiaryEntry
 from confidant.jobs.inprocess import after_commit
 from confidant.rag import dates, keyword
-from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm
+from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm, IndexState
 from confidant.rag.splitter import ChunkDraft
 from confidant.rag.vector_store import VectorRecord
 from confidant.runtime import Runtime
@@ -96,10 +96,29 @@ async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: 
     """Delete the chunks of these sources; returns how many there were."""
     if not source_ids:
         return 0
-    result = await session.execute(
-        delete(Chunk).where(Chunk.user_id == user_id, Chunk.source_id.in_(source_ids))
+    lengths = list(
+        await session.scalars(
+            delete(Chunk)
+            .where(Chunk.user_id == user_id, Chunk.source_id.in_(source_ids))
+            .returning(Chunk.length)
+        )
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    if lengths:
+        await _record_change(session, user_id, added=[], removed=lengths)
+    return len(lengths)
+
+
+async def _record_change(
+    session: AsyncSession, user_id: str, added: list[int], removed: list[int]
+) -> None:
+    """Bump the user's index version and keep the counts BM25 needs."""
+    state = await session.get(IndexState, user_id, with_for_update=True)
+    if state is None:
+        state = IndexState(user_id=user_id, version=0, chunks=0, total_length=0)
+        session.add(state)
+    state.version += 1
+    state.chunks += len(added) - len(removed)
+    state.total_length += sum(added) - sum(removed)
 
 
 async def _load_sources(
@@ -202,6 +221,8 @@ async def _replace_chunks(
             await session.execute(insert(Chunk), [_columns(chunk) for chunk in chunks])
         if postings:
             await session.execute(insert(ChunkTerm), postings)
+        if chunks:
+            await _record_change(session, user_id, [chunk.length for chunk in chunks], [])
     return chunks, replaced
 
 
@@ -251,21 +272,35 @@ async def retrieve(
         key_bytes = await rt.keystore.raw(user_key_owner(user.id))
     except KeyMissing:
         return []
+    async with rt.db.transaction() as session:
+        state = await session.get(IndexState, user.id)
+        if state is None or not state.chunks:
+            return []
+        sparse: list[str] = []
+        if mode in ("hybrid", "keyword"):
+            hasher = keyword.TermHasher(key_bytes)
+            ranked = await keyword.search(
+                session,
+                rt.rag.keywords,
+                user.id,
+                state.version,
+                query,
+                hasher,
+                CANDIDATES,
+                since,
+                until,
+            )
+            sparse = [chunk_id for chunk_id, _ in ranked]
     dense: list[str] = []
     if mode in ("hybrid", "dense"):
         vector = query_vector
         if vector is None:
             vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
-        hits = await (await rt.rag.store()).search(user.id, vector, CANDIDATES, since, until)
+        store = await rt.rag.store()
+        hits = await store.search(user.id, vector, CANDIDATES, since, until, state.version)
         dense = [hit.chunk_id for hit in hits]
+    fused = fuse(dense, sparse)[:limit]
     async with rt.db.transaction() as session:
-        sparse: list[str] = []
-        if mode in ("hybrid", "keyword"):
-            ranked = await keyword.search(
-                session, user.id, query, keyword.TermHasher(key_bytes), CANDIDATES, since, until
-            )
-            sparse = [chunk_id for chunk_id, _ in ranked]
-        fused = fuse(dense, sparse)[:limit]
         rows = {
             chunk.id: chunk
             for chunk in await session.scalars(

@@ -49,7 +49,9 @@ class VectorStore(Protocol):
         limit: int,
         since: date | None = None,
         until: date | None = None,
-    ) -> list[Hit]: ...
+        version: int | None = None,
+    ) -> list[Hit]:
+        """`version`: the user's index version (rag_index_state), for stores that cache."""
 
     async def close(self) -> None: ...
 
@@ -65,6 +67,7 @@ def _quoted(value: str) -> str:
 
 @dataclass
 class _UserVectors:
+    version: int | None
     ids: NDArray[np.object_]
     days: NDArray[np.int32]
     vectors: NDArray[np.float32]
@@ -175,8 +178,9 @@ class LanceVectorStore:
         limit: int,
         since: date | None = None,
         until: date | None = None,
+        version: int | None = None,
     ) -> list[Hit]:
-        return await asyncio.to_thread(self._search, user_id, vector, limit, since, until)
+        return await asyncio.to_thread(self._search, user_id, vector, limit, since, until, version)
 
     def _search(
         self,
@@ -185,8 +189,9 @@ class LanceVectorStore:
         limit: int,
         since: date | None,
         until: date | None,
+        version: int | None,
     ) -> list[Hit]:
-        vectors = self._vectors(user_id)
+        vectors = self._vectors(user_id, version)
         if vectors is None or not len(vectors.ids):
             return []
         candidates = np.arange(len(vectors.ids))
@@ -203,10 +208,12 @@ class LanceVectorStore:
         best = best[np.argsort(-scores[best])]
         return [Hit(str(vectors.ids[candidates[i]]), float(scores[i])) for i in best]
 
-    def _vectors(self, user_id: str) -> _UserVectors | None:
+    def _vectors(self, user_id: str, version: int | None) -> _UserVectors | None:
+        """The user's vectors in memory; reloaded when `version` shows another process
+        changed them."""
         with self._cache_lock:
             cached = self._cache.get(user_id)
-            if cached is not None:
+            if cached is not None and (version is None or cached.version == version):
                 self._cache.move_to_end(user_id)
                 return cached
             generation = self._generations.get(user_id, 0)
@@ -215,6 +222,7 @@ class LanceVectorStore:
             return None
         data = table.to_arrow().select(["id", "day", "vector"])
         loaded = _UserVectors(
+            version=version,
             ids=np.array(data.column("id").to_pylist(), dtype=object),
             days=np.asarray(data.column("day").to_numpy(), dtype=np.int32),
             vectors=np.asarray(
@@ -352,6 +360,7 @@ class QdrantVectorStore:
         limit: int,
         since: date | None = None,
         until: date | None = None,
+        version: int | None = None,
     ) -> list[Hit]:
         from qdrant_client import models
 
