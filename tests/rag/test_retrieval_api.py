@@ -226,3 +226,30 @@ async def test_bad_search_limits_are_422(client: httpx.AsyncClient, limit: str) 
         await client.get("/api/search", params={"q": "x", "limit": limit}, headers=account.headers),
         422,
     )
+
+
+async def test_another_process_sees_new_entries_at_once(tmp_path: Path) -> None:
+    """Two service processes on one database and store: in-memory copies follow changes."""
+    from tests.conftest import client_for, make_settings, started_app, upgrade_schema
+
+    settings = make_settings(tmp_path)
+    await upgrade_schema(settings)
+    async for writer in started_app(settings):
+        async for reader in started_app(settings):
+            async with client_for(writer) as a, client_for(reader) as b:
+                account = await register(a)
+                await a.post(
+                    "/api/diary",
+                    json={"date": "2025-01-01", "text": "Plain day."},
+                    headers=account.headers,
+                )
+                await writer.state.runtime.jobs.join()
+                assert (await search(b, account, "plain"))["results"]  # reader caches now
+                await a.post(
+                    "/api/diary",
+                    json={"date": "2025-01-02", "text": "Saw a Xylophagous beetle."},
+                    headers=account.headers,
+                )
+                await writer.state.runtime.jobs.join()
+                found = await search(b, account, "Xylophagous")
+                assert found["results"][0]["date"] == "2025-01-02"

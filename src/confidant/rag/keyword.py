@@ -5,6 +5,7 @@ can rank by exact words, but reveals no word, and crypto-shredding the key ends 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -66,31 +67,49 @@ def postings(
     return len(words), rows
 
 
+@dataclass(frozen=True)
+class ChunkRecord:
+    source_type: str
+    source_id: str
+    day: date
+    text_ct: bytes
+
+
 @dataclass
 class UserKeywordIndex:
-    """One user's postings in memory, as arrays: BM25 over them is a few vector operations."""
+    """One user's chunks in memory: postings as arrays (BM25 is a few vector operations)
+    and each chunk's source, date and still-encrypted text, so a search needs no query."""
 
     version: int
     chunk_ids: NDArray[np.object_]
     days: NDArray[np.int32]
     lengths: NDArray[np.float32]
     postings: dict[str, tuple[NDArray[np.int32], NDArray[np.float32]]]
+    chunks: dict[str, ChunkRecord]
 
     @classmethod
     async def load(cls, session: AsyncSession, user_id: str, version: int) -> UserKeywordIndex:
-        chunks = (
+        rows = (
             await session.execute(
-                select(Chunk.id, Chunk.chunk_date, Chunk.length).where(Chunk.user_id == user_id)
+                select(
+                    Chunk.id,
+                    Chunk.chunk_date,
+                    Chunk.length,
+                    Chunk.source_type,
+                    Chunk.source_id,
+                    Chunk.text_ct,
+                ).where(Chunk.user_id == user_id)
             )
         ).all()
+        chunks = [(r[0], r[1], r[2]) for r in rows]
         position = {chunk_id: n for n, (chunk_id, _, _) in enumerate(chunks)}
         grouped: dict[str, tuple[list[int], list[int]]] = {}
-        rows = await session.execute(
+        postings = await session.execute(
             select(ChunkTerm.term, ChunkTerm.chunk_id, ChunkTerm.frequency).where(
                 ChunkTerm.user_id == user_id
             )
         )
-        for term, chunk_id, frequency in rows:
+        for term, chunk_id, frequency in postings:
             if (n := position.get(chunk_id)) is not None:
                 where, counts = grouped.setdefault(term, ([], []))
                 where.append(n)
@@ -104,13 +123,14 @@ class UserKeywordIndex:
                 term: (np.array(where, dtype=np.int32), np.array(counts, dtype=np.float32))
                 for term, (where, counts) in grouped.items()
             },
+            chunks={r[0]: ChunkRecord(r[3], r[4], r[1], r[5]) for r in rows},
         )
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
-        return int(
-            sum(a.nbytes + b.nbytes for a, b in self.postings.values()) + 80 * len(self.chunk_ids)
-        )
+        arrays = sum(where.nbytes + counts.nbytes for where, counts in self.postings.values())
+        texts = sum(len(record.text_ct) for record in self.chunks.values())
+        return int(arrays + texts + 200 * len(self.chunk_ids))
 
     def search(
         self, hashed_terms: list[str], limit: int, since: date | None, until: date | None
@@ -161,11 +181,8 @@ class KeywordIndexCache:
         return index
 
 
-async def search(
-    session: AsyncSession,
-    cache: KeywordIndexCache,
-    user_id: str,
-    version: int,
+def search(
+    index: UserKeywordIndex,
     query: str,
     hasher: TermHasher,
     limit: int,
@@ -174,7 +191,4 @@ async def search(
 ) -> list[tuple[str, float]]:
     """Chunk ids by BM25 score over the user's own chunks, best first."""
     hashed = sorted({hasher(word) for word in terms(query)})
-    if not hashed:
-        return []
-    index = await cache.get(session, user_id, version)
-    return index.search(hashed, limit, since, until)
+    return index.search(hashed, limit, since, until) if hashed else []

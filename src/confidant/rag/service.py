@@ -276,21 +276,13 @@ async def retrieve(
         state = await session.get(IndexState, user.id)
         if state is None or not state.chunks:
             return []
-        sparse: list[str] = []
-        if mode in ("hybrid", "keyword"):
-            hasher = keyword.TermHasher(key_bytes)
-            ranked = await keyword.search(
-                session,
-                rt.rag.keywords,
-                user.id,
-                state.version,
-                query,
-                hasher,
-                CANDIDATES,
-                since,
-                until,
-            )
-            sparse = [chunk_id for chunk_id, _ in ranked]
+        index = await rt.rag.keywords.get(session, user.id, state.version)
+    sparse: list[str] = []
+    if mode in ("hybrid", "keyword"):
+        ranked = keyword.search(
+            index, query, keyword.TermHasher(key_bytes), CANDIDATES, since, until
+        )
+        sparse = [chunk_id for chunk_id, _ in ranked]
     dense: list[str] = []
     if mode in ("hybrid", "dense"):
         vector = query_vector
@@ -299,26 +291,20 @@ async def retrieve(
         store = await rt.rag.store()
         hits = await store.search(user.id, vector, CANDIDATES, since, until, state.version)
         dense = [hit.chunk_id for hit in hits]
-    fused = fuse(dense, sparse)[:limit]
-    async with rt.db.transaction() as session:
-        rows = {
-            chunk.id: chunk
-            for chunk in await session.scalars(
-                select(Chunk).where(Chunk.user_id == user.id, Chunk.id.in_([c for c, _ in fused]))
-            )
-        }
     key = DataKey(key_bytes)
     return [
         Source(
-            chunk.id,
-            chunk.source_type,
-            chunk.source_id,
-            chunk.chunk_date,
-            key.decrypt(chunk.text_ct, table="rag_chunks", column="text", row_id=chunk.id).decode(),
+            chunk_id,
+            record.source_type,
+            record.source_id,
+            record.day,
+            key.decrypt(
+                record.text_ct, table="rag_chunks", column="text", row_id=chunk_id
+            ).decode(),
             score,
         )
-        for chunk_id, score in fused
-        if (chunk := rows.get(chunk_id)) is not None  # a vector whose chunk is gone is skipped
+        for chunk_id, score in fuse(dense, sparse)[:limit]
+        if (record := index.chunks.get(chunk_id)) is not None  # a vector without a chunk: skip
     ]
 
 
