@@ -30,7 +30,10 @@ from confidant.rag.vector_store import VectorRecord
 from confidant.runtime import Runtime
 
 RRF_K = 60
-INDEX_BATCH = 256
+# Sources indexed per batch. Large on purpose: the embedder sorts a call's texts by
+# length, and bigger calls pad less (measured: 600 chunks encode at 91/s in one call,
+# 78/s in calls of 256, 52/s in calls of 64).
+INDEX_BATCH = 2048
 CANDIDATES = 50
 SNIPPET_CHARS = 240
 
