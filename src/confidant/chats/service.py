@@ -7,6 +7,7 @@ each in a transaction of its own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,32 +183,55 @@ def screen(
 async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Turn:
     """Store the user's message (committed) and prepare the model's context, grounded in
     the user's own notes."""
-    system_prompt, sources = await rag_answers.grounding(rt, user, content)
-    async with rt.db.transaction() as session:
-        chat = await own_chat(session, user, chat_id)
-        model = rt.models.get(chat.model)
-        key = await users_service.data_key(rt, user.id)
-        history = await repository.messages_page(
-            session, chat.id, None, rt.settings.chat_history_messages
-        )
-        params = default_params(rt.settings)
-        past: list[ChatMessage] = [
-            {"role": m.role, "content": _message_out(m, key).content} for m in reversed(history)
-        ]
-        context = fit_context(
-            model,
-            system_prompt,
-            [*past, {"role": "user", "content": content}],
-            reserve=params.max_new_tokens,
-        )
-        resources = screen(rt, session, user, content, "chat", chat)
-        message = _new_message(key, chat, user.id, "user", content, None)
-        session.add(message)
-        chat.updated_at = utcnow()
-        if user.preferences.get("remember_chats", True):
-            rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, [message.id])
-        user_message = _message_out(message, key)
-        return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
+    # Retrieval (embedding the message) runs alongside the history query: it would
+    # otherwise add its whole time to the time to first token.
+    grounding = asyncio.create_task(rag_answers.grounding(rt, user, content))
+    try:
+        async with rt.db.transaction() as session:
+            chat = await own_chat(session, user, chat_id)
+            model = rt.models.get(chat.model)
+            key = await users_service.data_key(rt, user.id)
+            history = await repository.messages_page(
+                session, chat.id, None, rt.settings.chat_history_messages
+            )
+            system_prompt, sources = await grounding
+            return _prepare_turn(
+                rt, session, user, chat, model, key, history, content, system_prompt, sources
+            )
+    finally:
+        grounding.cancel()  # when the chat was not found, say
+
+
+def _prepare_turn(
+    rt: Runtime,
+    session: AsyncSession,
+    user: User,
+    chat: Chat,
+    model: ChatModel,
+    key: DataKey,
+    history: list[Message],
+    content: str,
+    system_prompt: str,
+    sources: list[SourceOut],
+) -> Turn:
+    params = default_params(rt.settings)
+    past: list[ChatMessage] = [
+        {"role": m.role, "content": _message_out(m, key).content} for m in reversed(history)
+    ]
+    context = fit_context(
+        model,
+        system_prompt,
+        [*past, {"role": "user", "content": content}],
+        reserve=params.max_new_tokens,
+    )
+    resources = screen(rt, session, user, content, "chat", chat)
+    message = _new_message(key, chat, user.id, "user", content, None)
+    session.add(message)
+    chat.updated_at = utcnow()
+    if user.preferences.get("remember_chats", True):
+        rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, [message.id])
+    user_message = _message_out(message, key)
+    return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
 
 
 def _new_message(
