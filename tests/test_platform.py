@@ -219,13 +219,14 @@ def test_data_dir_and_generated_secrets_are_private(tmp_path: Path) -> None:
 
 async def test_cli_rag_reindex(settings: Settings, client: httpx.AsyncClient) -> None:
     account = await register(client)
-    await client.post(
+    created = await client.post(
         "/api/diary",
         json={"date": "2025-01-01", "text": "Reindex me please."},
         headers=account.headers,
     )
+    assert created.status_code == 201, created.text
     result = run_cli(
         {**os.environ, **settings_env(settings)}, "rag", "reindex", "--user", account.user_id
     )
     assert result.returncode == 0, result.stderr
-    assert "indexed 1 chunks" in result.stdout
+    assert "indexed 1 chunks" in result.stdout, result.stderr

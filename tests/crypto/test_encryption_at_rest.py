@@ -3,8 +3,9 @@ crypto-shredding on account deletion, master-key rotation under a running servic
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import asyncpg
@@ -62,12 +63,18 @@ async def register_with_secrets(client: httpx.AsyncClient) -> str:
     return account.email
 
 
-def sqlite_bytes(url: str) -> bytes:
+def sqlite_bytes(url: str, scratch: Path) -> bytes:
+    """The bytes of a live SQLite database file and its WAL.
+
+    The files are copied by another process: opening and closing the live file in this
+    process would drop the POSIX locks the service's own connections hold on it (POSIX
+    locks belong to the process), and SQLite's WAL would then come apart."""
     path = Path(url.split("///", 1)[1])
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(FULL)")
+    scratch.mkdir(parents=True, exist_ok=True)
     wal = path.with_name(path.name + "-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    files = [str(f) for f in (path, wal) if f.exists()]
+    subprocess.run(["cp", *files, str(scratch)], check=True)
+    return b"".join((scratch / Path(f).name).read_bytes() for f in files)
 
 
 async def postgres_rows_text(url: str) -> str:
@@ -87,12 +94,12 @@ async def postgres_rows_text(url: str) -> str:
 
 
 async def test_no_plaintext_of_sensitive_fields_is_stored(
-    client: httpx.AsyncClient, settings: Settings
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
     email = await register_with_secrets(client)
     if settings.resolved_database_url.startswith("sqlite"):
-        stored = sqlite_bytes(settings.resolved_database_url)
-        stored += sqlite_bytes(settings.resolved_keystore_url)
+        stored = sqlite_bytes(settings.resolved_database_url, tmp_path / "db")
+        stored += sqlite_bytes(settings.resolved_keystore_url, tmp_path / "keys")
         haystack = stored.decode("latin-1")
     else:
         haystack = await postgres_rows_text(settings.resolved_database_url)
@@ -147,10 +154,10 @@ async def test_deleting_an_account_shreds_its_key_so_backups_are_unreadable(
         assert row.name_ct is not None
         backup_ciphertext = row.name_ct  # what a database backup would hold
     if settings.resolved_database_url.startswith("sqlite"):
-        sqlite_bytes(settings.resolved_database_url)
         backup_file = tmp_path / "backup.db"
-        shutil.copy(settings.resolved_database_url.split("///", 1)[1], backup_file)
-        with sqlite3.connect(backup_file) as backup:
+        live = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
+        with contextlib.closing(live), contextlib.closing(sqlite3.connect(backup_file)) as backup:
+            live.backup(backup)  # SQLite's online backup, as an operator would take one
             names = backup.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
         assert ("wrapped_keys",) not in names, "data backups must not carry the keys"
 
@@ -206,6 +213,6 @@ def test_keyring_with_retired_keys_unwraps_old_and_wraps_new() -> None:
         MasterKey.parse("too-short")
 
 
-def test_development_master_key_file_is_private(settings: Settings) -> None:
+def test_development_master_key_file_is_private(runtime: Runtime, settings: Settings) -> None:
     mode = settings.master_key_file.stat().st_mode & 0o777
     assert mode == 0o600
