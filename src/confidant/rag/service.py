@@ -186,7 +186,19 @@ async def index_sources(rt: Runtime, user_id: str, source_type: str, source_ids:
             for chunk, vector in zip(chunks, vectors, strict=True)
         ],
     )
+    await warm(rt, user_id)
     return len(chunks)
+
+
+async def warm(rt: Runtime, user_id: str) -> None:
+    """Load the user's new index into memory now, in the background job, so the next
+    retrieval (a chat turn, say) does not pay for it."""
+    async with rt.db.transaction() as session:
+        state = await session.get(IndexState, user_id)
+        if state is None:
+            return
+        await rt.rag.keywords.get(session, user_id, state.version)
+    await (await rt.rag.store()).warm(user_id, state.version)
 
 
 async def _replace_chunks(

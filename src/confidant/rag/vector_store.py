@@ -53,6 +53,9 @@ class VectorStore(Protocol):
     ) -> list[Hit]:
         """`version`: the user's index version (rag_index_state), for stores that cache."""
 
+    async def warm(self, user_id: str, version: int) -> None:
+        """Bring the user's vectors at `version` into memory, for stores that cache."""
+
     async def close(self) -> None: ...
 
 
@@ -254,6 +257,9 @@ class LanceVectorStore:
             self._cache.pop(user_id, None)
             self._generations[user_id] = self._generations.get(user_id, 0) + 1
 
+    async def warm(self, user_id: str, version: int) -> None:
+        await asyncio.to_thread(self._vectors, user_id, version)
+
     def compact(self, user_id: str) -> None:
         """Merge small fragments and drop old versions (after many edits)."""
         table = self._table(user_id, create=False)
@@ -392,6 +398,9 @@ class QdrantVectorStore:
             limit=limit,
         )
         return [Hit(str(point.id), float(point.score)) for point in result.points]
+
+    async def warm(self, user_id: str, version: int) -> None:
+        return None  # the server holds everything
 
     async def close(self) -> None:
         await self.client.close()
