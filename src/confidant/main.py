@@ -36,14 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await Runtime.start(settings)
         runtime.models.start()
         runtime.jobs.start()
+        preload = asyncio.create_task(runtime.rag.preload())
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_guests_forever(runtime))
         try:
             yield
         finally:
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
+            for task in (purger, preload):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             await runtime.close()
 
     app = FastAPI(

