@@ -253,3 +253,30 @@ async def test_another_process_sees_new_entries_at_once(tmp_path: Path) -> None:
                 await writer.state.runtime.jobs.join()
                 found = await search(b, account, "Xylophagous")
                 assert found["results"][0]["date"] == "2025-01-02"
+
+
+async def test_in_memory_copies_extended_in_place_match_a_fresh_load(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from confidant.crypto.keystore import user_key_owner
+    from confidant.rag import keyword
+    from confidant.rag.models import IndexState
+
+    account = await diary_of(client, runtime)  # each entry was added to the cached copies
+    async with runtime.db.transaction() as session:
+        state = await session.get(IndexState, account.user_id)
+        assert state is not None
+        cached = await runtime.rag.keywords.get(session, account.user_id, state.version)
+        fresh = await keyword.UserKeywordIndex.load(session, account.user_id, state.version)
+    hasher = keyword.TermHasher(await runtime.keystore.raw(user_key_owner(account.user_id)))
+
+    def ranked(index: keyword.UserKeywordIndex, query: str) -> list[tuple[str, float]]:
+        return sorted((c, round(s, 5)) for c, s in keyword.search(index, query, hasher, 10))
+
+    for query in ["exam sleep", "Priya Lisbon", "canal run knees", "cake"]:
+        assert ranked(cached, query) == ranked(fresh, query)
+        assert ranked(cached, query)
+    store = await runtime.rag.store()
+    vector = runtime.rag.embedder.encode(["exam"])[0]
+    in_memory = await store.search(account.user_id, vector, 10, version=state.version)
+    assert len(in_memory) == len(ENTRIES)

@@ -126,6 +126,41 @@ class UserKeywordIndex:
             chunks={r[0]: ChunkRecord(r[3], r[4], r[1], r[5]) for r in rows},
         )
 
+    def appended(
+        self, version: int, chunks: list[Chunk], postings: list[dict[str, object]]
+    ) -> UserKeywordIndex:
+        """A copy with these new chunks and their postings added."""
+        start = len(self.chunk_ids)
+        position = {chunk.id: start + n for n, chunk in enumerate(chunks)}
+        grouped: dict[str, tuple[list[int], list[float]]] = {}
+        for row in postings:
+            where, counts = grouped.setdefault(str(row["term"]), ([], []))
+            where.append(position[str(row["chunk_id"])])
+            counts.append(float(row["frequency"]))  # type: ignore[arg-type]
+        merged = dict(self.postings)
+        for term, (where, counts) in grouped.items():
+            new_where, new_counts = np.array(where, np.int32), np.array(counts, np.float32)
+            if term in merged:
+                old_where, old_counts = merged[term]
+                new_where = np.concatenate([old_where, new_where])
+                new_counts = np.concatenate([old_counts, new_counts])
+            merged[term] = (new_where, new_counts)
+        records = {
+            c.id: ChunkRecord(c.source_type, c.source_id, c.chunk_date, c.text_ct) for c in chunks
+        }
+        return UserKeywordIndex(
+            version=version,
+            chunk_ids=np.concatenate([self.chunk_ids, np.array([c.id for c in chunks], object)]),
+            days=np.concatenate(
+                [self.days, np.array([c.chunk_date.toordinal() for c in chunks], np.int32)]
+            ),
+            lengths=np.concatenate(
+                [self.lengths, np.array([c.length for c in chunks], np.float32)]
+            ),
+            postings=merged,
+            chunks={**self.chunks, **records},
+        )
+
     @functools.cached_property
     def size(self) -> int:
         arrays = sum(where.nbytes + counts.nbytes for where, counts in self.postings.values())
@@ -167,6 +202,21 @@ class KeywordIndexCache:
     def __init__(self, max_bytes: int = 256 * 2**20) -> None:
         self._indexes: OrderedDict[str, UserKeywordIndex] = OrderedDict()
         self._max_bytes = max_bytes
+
+    def append(
+        self,
+        user_id: str,
+        before: int,
+        after: int,
+        chunks: list[Chunk],
+        postings: list[dict[str, object]],
+    ) -> bool:
+        """Add new chunks to a cached index that is exactly at `before`; False otherwise."""
+        index = self._indexes.get(user_id)
+        if index is None or index.version != before:
+            return False
+        self._indexes[user_id] = index.appended(after, chunks, postings)
+        return True
 
     async def get(self, session: AsyncSession, user_id: str, version: int) -> UserKeywordIndex:
         index = self._indexes.get(user_id)

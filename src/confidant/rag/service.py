@@ -113,8 +113,9 @@ async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: 
 
 async def _record_change(
     session: AsyncSession, user_id: str, added: list[int], removed: list[int]
-) -> None:
-    """Bump the user's index version and keep the counts BM25 needs."""
+) -> tuple[int, int]:
+    """Bump the user's index version and keep the counts BM25 needs; returns the
+    version before and after."""
     state = await session.get(IndexState, user_id, with_for_update=True)
     if state is None:
         state = IndexState(user_id=user_id, version=0, chunks=0, total_length=0)
@@ -122,6 +123,7 @@ async def _record_change(
     state.version += 1
     state.chunks += len(added) - len(removed)
     state.total_length += sum(added) - sum(removed)
+    return state.version - 1, state.version
 
 
 async def _load_sources(
@@ -173,21 +175,26 @@ async def index_sources(rt: Runtime, user_id: str, source_type: str, source_ids:
         lambda: [draft for source_id, day, text in loaded for draft in split(source_id, day, text)]
     )
     vectors = await asyncio.to_thread(rt.rag.embedder.encode, [d.text for d in drafts])
-    chunks, replaced = await _replace_chunks(
-        rt, key_bytes, user_id, source_type, source_ids, drafts
-    )
+    written = await _replace_chunks(rt, key_bytes, user_id, source_type, source_ids, drafts)
     store = await rt.rag.store()
-    if replaced or len(loaded) < len(source_ids):  # old vectors, or sources now gone
+    if written.replaced or len(loaded) < len(source_ids):  # old vectors, or sources now gone
         await store.delete_sources(user_id, source_ids)
-    await store.upsert(
-        user_id,
-        [
-            VectorRecord(chunk.id, chunk.source_id, chunk.chunk_date, vector)
-            for chunk, vector in zip(chunks, vectors, strict=True)
-        ],
-    )
-    await warm(rt, user_id)
-    return len(chunks)
+    records = [
+        VectorRecord(chunk.id, chunk.source_id, chunk.chunk_date, vector)
+        for chunk, vector in zip(written.chunks, vectors, strict=True)
+    ]
+    await store.upsert(user_id, records)
+    # New chunks only (a new entry, a new chat message): extend the in-memory copies.
+    # Anything else (an edit, a removal): load them again. Either way, here and not in
+    # the next request.
+    appended = not written.replaced and written.versions is not None
+    if appended and written.versions is not None:
+        before, after = written.versions
+        appended = rt.rag.keywords.append(user_id, before, after, written.chunks, written.postings)
+        appended = appended and store.append(user_id, before, after, records)
+    if not appended:
+        await warm(rt, user_id)
+    return len(written.chunks)
 
 
 async def warm(rt: Runtime, user_id: str) -> None:
@@ -208,8 +215,7 @@ async def _replace_chunks(
     source_type: str,
     source_ids: list[str],
     drafts: list[ChunkDraft],
-) -> tuple[list[Chunk], int]:
-    """The new chunks (written) and how many old ones they replaced."""
+) -> WrittenChunks:
     key, hasher = DataKey(key_bytes), keyword.TermHasher(key_bytes)
     chunks: list[Chunk] = []
     postings: list[dict[str, object]] = []
@@ -229,6 +235,7 @@ async def _replace_chunks(
         chunk.length, terms = keyword.postings(chunk.id, user_id, draft.text, hasher)
         chunks.append(chunk)
         postings += terms
+    versions = None
     async with rt.db.transaction() as session:
         replaced = await delete_source_chunks(session, user_id, source_ids)
         # Core bulk inserts: the ORM's unit of work costs more than the embedding here.
@@ -237,8 +244,17 @@ async def _replace_chunks(
         if postings:
             await session.execute(insert(ChunkTerm), postings)
         if chunks:
-            await _record_change(session, user_id, [chunk.length for chunk in chunks], [])
-    return chunks, replaced
+            lengths = [chunk.length for chunk in chunks]
+            versions = await _record_change(session, user_id, lengths, [])
+    return WrittenChunks(chunks, postings, replaced, versions)
+
+
+@dataclass(frozen=True)
+class WrittenChunks:
+    chunks: list[Chunk]
+    postings: list[dict[str, object]]
+    replaced: int
+    versions: tuple[int, int] | None  # the index version before and after the insert
 
 
 def _columns(chunk: Chunk) -> dict[str, object]:

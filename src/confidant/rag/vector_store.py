@@ -56,6 +56,9 @@ class VectorStore(Protocol):
     async def warm(self, user_id: str, version: int) -> None:
         """Bring the user's vectors at `version` into memory, for stores that cache."""
 
+    def append(self, user_id: str, before: int, after: int, records: list[VectorRecord]) -> bool:
+        """Extend an in-memory copy that is exactly at `before`; False when there is none."""
+
     async def close(self) -> None: ...
 
 
@@ -152,7 +155,8 @@ class LanceVectorStore:
         # Chunk ids are fresh on every indexing (an edit replaces a source's chunks through
         # delete_sources), so rows are only ever added, never overwritten.
         self._table(user_id, create=True).add(rows)
-        self._forget(user_id)
+        # The in-memory copy is not dropped: it is extended by `append`, or found stale by
+        # its index version at the next search.
 
     async def delete_sources(self, user_id: str, source_ids: list[str]) -> None:
         if not source_ids:
@@ -259,6 +263,21 @@ class LanceVectorStore:
 
     async def warm(self, user_id: str, version: int) -> None:
         await asyncio.to_thread(self._vectors, user_id, version)
+
+    def append(self, user_id: str, before: int, after: int, records: list[VectorRecord]) -> bool:
+        with self._cache_lock:
+            cached = self._cache.get(user_id)
+            if cached is None or cached.version != before:
+                return False
+            self._cache[user_id] = _UserVectors(
+                version=after,
+                ids=np.concatenate([cached.ids, np.array([r.chunk_id for r in records], object)]),
+                days=np.concatenate(
+                    [cached.days, np.array([r.day.toordinal() for r in records], np.int32)]
+                ),
+                vectors=np.vstack([cached.vectors, *[r.vector[None, :] for r in records]]),
+            )
+            return True
 
     def compact(self, user_id: str) -> None:
         """Merge small fragments and drop old versions (after many edits)."""
@@ -401,6 +420,9 @@ class QdrantVectorStore:
 
     async def warm(self, user_id: str, version: int) -> None:
         return None  # the server holds everything
+
+    def append(self, user_id: str, before: int, after: int, records: list[VectorRecord]) -> bool:
+        return True  # nothing held in memory
 
     async def close(self) -> None:
         await self.client.close()
