@@ -139,7 +139,7 @@ def rag_reindex(
 
 def _with_runtime(job: Callable[[Runtime], Awaitable[T]]) -> T:
     async def run() -> T:
-        rt = await Runtime.start(_settings())
+        rt = await Runtime.start(_settings(), immediate_transactions=True)
         try:
             return await job(rt)
         finally:

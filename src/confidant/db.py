@@ -74,8 +74,23 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite files get WAL, enforced foreign keys and a busy timeout."""
+def _take_write_lock_at_begin(
+    dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry
+) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite files get WAL, enforced foreign keys and a busy timeout.
+
+    `immediate` (SQLite): every transaction takes the write lock when it begins, so one
+    that reads then writes waits its turn (busy timeout) instead of failing with
+    "database is locked" when another process wrote in between. For short-lived
+    processes (the CLI); the server keeps concurrent reads."""
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 8)
@@ -85,6 +100,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if immediate:
+            event.listen(engine.sync_engine, "connect", _take_write_lock_at_begin)
+            event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 
@@ -92,10 +110,14 @@ class Database:
     """An engine with its session factory; sessions never expire objects on commit."""
 
     def __init__(
-        self, url: str, session_info: dict[str, Any] | None = None, **engine_kwargs: Any
+        self,
+        url: str,
+        session_info: dict[str, Any] | None = None,
+        immediate: bool = False,
+        **engine_kwargs: Any,
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, immediate=immediate, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, info=session_info or {}
         )

@@ -37,18 +37,23 @@ class Runtime:
     jobs: JobQueue
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
+    async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
+        """`immediate_transactions`: see `make_engine` (the CLI sets it)."""
         settings.ensure_data_dir()
         keyring = MasterKeyring.from_config(
             settings.master_key, settings.retired_master_keys, settings.master_key_file
         )
-        keystore = KeyStore(Database(settings.resolved_keystore_url), keyring)
+        keystore = KeyStore(
+            Database(settings.resolved_keystore_url, immediate=immediate_transactions), keyring
+        )
         read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
         jobs = JobQueue()
         session_info = {CACHE_INFO_KEY: read_cache, QUEUE_INFO_KEY: jobs}
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url, session_info),
+            db=Database(
+                settings.resolved_database_url, session_info, immediate=immediate_transactions
+            ),
             keystore=keystore,
             blind_index=BlindIndex(await keystore.system_secret(BLIND_INDEX_KEY)),
             tokens=TokenCodec(settings.resolved_jwt_secret()),
