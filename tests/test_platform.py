@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -171,14 +172,17 @@ async def test_cli_create_admin_promotes_and_creates(
 ) -> None:
     account = await register(client)
     env = {**os.environ, **settings_env(settings)}
-    promote = run_cli(env, "create-admin", "--email", account.email)
+    # In a thread: the app must keep serving (and finishing its own transactions) meanwhile.
+    promote = await asyncio.to_thread(run_cli, env, "create-admin", "--email", account.email)
     assert promote.returncode == 0, promote.stderr
     login = await client.post(
         "/api/auth/login", json={"email": account.email, "password": PASSWORD}
     )
     assert login.json()["role"] == "admin"
 
-    missing_password = run_cli(env, "create-admin", "--email", unique_email())
+    missing_password = await asyncio.to_thread(
+        run_cli, env, "create-admin", "--email", unique_email()
+    )
     assert missing_password.returncode == 1
     assert "password" in missing_password.stderr
 
@@ -225,8 +229,13 @@ async def test_cli_rag_reindex(settings: Settings, client: httpx.AsyncClient) ->
         headers=account.headers,
     )
     assert created.status_code == 201, created.text
-    result = run_cli(
-        {**os.environ, **settings_env(settings)}, "rag", "reindex", "--user", account.user_id
+    result = await asyncio.to_thread(
+        run_cli,
+        {**os.environ, **settings_env(settings)},
+        "rag",
+        "reindex",
+        "--user",
+        account.user_id,
     )
     assert result.returncode == 0, result.stderr
     assert "indexed 1 chunks" in result.stdout, result.stderr
