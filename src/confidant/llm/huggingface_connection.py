@@ -13,6 +13,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
+from confidant.imports import ML_IMPORT_LOCK
 from confidant.llm.admission import Admission
 from confidant.llm.base import ChatMessage, GenerationParams
 
@@ -40,8 +41,9 @@ class HuggingFaceChatModel:
         local_files_only: bool = False,
     ) -> None:
         """Load `name` (a hub id or a local path); blocking, so call it from a thread."""
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        with ML_IMPORT_LOCK:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.name = name
         self.device = pick_device(device)

