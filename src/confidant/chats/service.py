@@ -281,28 +281,24 @@ async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> Qu
     context = fit_context(
         model, system_prompt, [{"role": "user", "content": query}], reserve=params.max_new_tokens
     )
-    signal = rt.crisis.screen(query)
-    answer = await complete(model.stream(context, params))
-    if signal:
-        answer = f"{rt.crisis.resources_for(user.preferences.get('language'))}\n\n{answer}"
+    resources = await safety_service.screen_and_record(rt, user, query, "query")
+    answer = await complete(stream_reply(model, context, params, resources))
     key = await users_service.data_key(rt, user.id)
     async with rt.db.transaction() as session:
-        if signal:
-            safety_service.record_signal(session, user, signal, "query", None)
-        stored = _store_query(session, key, user, model.name, query, answer)
-    return QueryOut(query_id=stored.query_id, response=answer, sources=sources)
+        query_id = _store_query(session, key, user, model.name, query, answer)
+    return QueryOut(query_id=query_id, response=answer, sources=sources)
 
 
 def _store_query(
     session: AsyncSession, key: DataKey, user: User, model: str, query: str, answer: str
-) -> QueryOut:
+) -> str:
     record = Query(id=new_id(), user_id=user.id, model=model, created_at=utcnow())
     record.query_ct = key.encrypt(query.encode(), table="queries", column="query", row_id=record.id)
     record.response_ct = key.encrypt(
         answer.encode(), table="queries", column="response", row_id=record.id
     )
     session.add(record)
-    return QueryOut(query_id=record.id, response=answer)
+    return record.id
 
 
 async def get_query(rt: Runtime, session: AsyncSession, user: User, query_id: str) -> QueryRecord:
