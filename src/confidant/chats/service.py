@@ -167,16 +167,13 @@ class Turn:
     sources: list[SourceOut]
 
 
-def screen(
-    rt: Runtime, session: AsyncSession, user: User, text: str, channel: str, chat: Chat | None
-) -> str | None:
+def screen(rt: Runtime, session: AsyncSession, user: User, text: str, chat: Chat) -> str | None:
     """Crisis screen: on a signal, record it, flag the chat, and return the resources."""
     signal = rt.crisis.screen(text)
     if signal is None:
         return None
-    safety_service.record_signal(session, user, signal, channel, chat.id if chat else None)
-    if chat is not None:
-        chat.flagged_at = chat.flagged_at or utcnow()
+    safety_service.record_signal(session, user, signal, "chat", chat.id)
+    chat.flagged_at = chat.flagged_at or utcnow()
     return rt.crisis.resources_for(user.preferences.get("language"))
 
 
@@ -224,7 +221,7 @@ def _prepare_turn(
         [*past, {"role": "user", "content": content}],
         reserve=params.max_new_tokens,
     )
-    resources = screen(rt, session, user, content, "chat", chat)
+    resources = screen(rt, session, user, content, chat)
     message = _new_message(key, chat, user.id, "user", content, None)
     session.add(message)
     chat.updated_at = utcnow()
