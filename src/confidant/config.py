@@ -7,6 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,6 +93,21 @@ class Settings(BaseSettings):
     pin_max_failures: int = 5
     pin_lockout_seconds: int = 15 * 60
 
+    ledger_origin: str | None = Field(
+        default=None, description="checkpoint origin line; default: PUBLIC_BASE_URL's host/ledger"
+    )
+    ledger_signing_key: str | None = Field(
+        default=None, description="base64 Ed25519 seed; default: generated into DATA_DIR"
+    )
+    ledger_checkpoint_leaves: int = Field(default=1000, ge=1)
+    ledger_checkpoint_seconds: float = Field(default=10.0, gt=0)
+    ledger_sequence_interval_seconds: float = Field(default=0.05, gt=0)
+    ledger_batch_size: int = Field(default=10_000, ge=1)
+    ledger_anchor_rpc_url: str | None = None
+    ledger_anchor_chain_id: int | None = None
+    ledger_anchor_private_key: str | None = None
+    ledger_anchor_interval_seconds: float = Field(default=3600.0, ge=0)
+
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
@@ -129,6 +145,15 @@ class Settings(BaseSettings):
         """DATA_DIR, created readable by its owner only (it holds keys and databases)."""
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.data_dir
+
+    @property
+    def resolved_ledger_origin(self) -> str:
+        host = urlsplit(self.public_base_url).netloc or "confidant"
+        return self.ledger_origin or f"{host}/ledger"
+
+    @property
+    def ledger_signing_key_file(self) -> Path:
+        return self.data_dir / "ledger-signing.key"
 
     def resolved_jwt_secret(self) -> str:
         """The configured JWT secret, or in development one generated once into DATA_DIR."""

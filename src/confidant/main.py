@@ -16,6 +16,8 @@ from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
+from confidant.ledger.middleware import LedgerMiddleware
+from confidant.ledger.router import router as ledger_router
 from confidant.llm.router import router as models_router
 from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
 from confidant.openai_api.router import router as openai_router
@@ -39,13 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         preload = asyncio.create_task(runtime.rag.preload())
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_guests_forever(runtime))
+        sequencer = asyncio.create_task(
+            runtime.sequencer.run(settings.ledger_sequence_interval_seconds)
+        )
         try:
             yield
         finally:
-            for task in (purger, preload):
+            for task in (purger, preload, sequencer):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            await _sequence_what_is_left(runtime)
             await runtime.close()
 
     app = FastAPI(
@@ -64,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rag_router)
     app.include_router(openai_router)
     app.include_router(auth_router)
+    app.include_router(ledger_router)
     app.include_router(models_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
@@ -75,8 +82,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/api/diary/import": settings.diary_import_max_bytes + MULTIPART_OVERHEAD,
         },
     )
+    app.add_middleware(LedgerMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
+
+
+async def _sequence_what_is_left(runtime: Runtime) -> None:
+    """On a clean shutdown the API calls still in memory go into the log."""
+    try:
+        await runtime.sequencer.drain()
+    except Exception:
+        log.exception("could not sequence the last ledger leaves at shutdown")
 
 
 async def _purge_guests_forever(runtime: Runtime) -> None:

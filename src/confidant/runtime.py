@@ -13,6 +13,9 @@ from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.db import Database
 from confidant.jobs.inprocess import QUEUE_INFO_KEY, JobQueue
+from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
+from confidant.ledger.recorder import RECORDER_INFO_KEY
+from confidant.ledger.sequencer import Sequencer
 from confidant.llm.registry import ModelRegistry
 from confidant.rag.engine import RagEngine
 from confidant.ratelimit import Limiter, make_limiter
@@ -35,6 +38,8 @@ class Runtime:
     crisis: CrisisScreen
     rag: RagEngine
     jobs: JobQueue
+    ledger: Ledger
+    sequencer: Sequencer
 
     @classmethod
     async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
@@ -48,12 +53,18 @@ class Runtime:
         )
         read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
         jobs = JobQueue()
-        session_info = {CACHE_INFO_KEY: read_cache, QUEUE_INFO_KEY: jobs}
+        ledger = Ledger.build(settings, await keystore.system_secret(PSEUDONYM_SECRET))
+        session_info = {
+            CACHE_INFO_KEY: read_cache,
+            QUEUE_INFO_KEY: jobs,
+            RECORDER_INFO_KEY: ledger.recorder,
+        }
+        db = Database(
+            settings.resolved_database_url, session_info, immediate=immediate_transactions
+        )
         return cls(
             settings=settings,
-            db=Database(
-                settings.resolved_database_url, session_info, immediate=immediate_transactions
-            ),
+            db=db,
             keystore=keystore,
             blind_index=BlindIndex(await keystore.system_secret(BLIND_INDEX_KEY)),
             tokens=TokenCodec(settings.resolved_jwt_secret()),
@@ -66,6 +77,8 @@ class Runtime:
             crisis=CrisisScreen.from_files(settings.crisis_resources_file),
             rag=RagEngine(settings),
             jobs=jobs,
+            ledger=ledger,
+            sequencer=ledger.sequencer(settings, db),
         )
 
     async def close(self) -> None:

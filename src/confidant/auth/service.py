@@ -25,6 +25,7 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
 from confidant.db import new_id, utcnow
 from confidant.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from confidant.ledger.context import note_caller
 from confidant.runtime import Runtime
 from confidant.users import repository as users_repository
 from confidant.users import service as users_service
@@ -75,6 +76,7 @@ async def open_session(
 ) -> TokensOut:
     """Issue an access token and a refresh token, recording the refresh token's jti."""
     settings = rt.settings
+    note_caller(user.id)
     family_id = family_id or new_id()
     refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_seconds)
     if user.guest_expires_at is not None:
@@ -115,6 +117,7 @@ async def authenticate(rt: Runtime, session: AsyncSession, access_token: str) ->
     user = await session.scalar(select(User).where(User.id == claims["sub"], live_session))
     if user is None or (user.guest_expires_at is not None and user.guest_expires_at <= now):
         raise Unauthorized("Session has ended")
+    note_caller(user.id)
     return Principal(user, family_id)
 
 

@@ -19,6 +19,7 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import new_id, utcnow
 from confidant.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.ledger.context import note_caller
 from confidant.rag import service as rag_service
 from confidant.runtime import Runtime
 from confidant.users import repository
@@ -177,6 +178,8 @@ def cached_me_json(rt: Runtime, access_token: str) -> bytes | None:
     """GET /me as JSON from the read cache, while the user's rows are unchanged."""
     claims = rt.tokens.decode(access_token, ACCESS)
     cached: bytes | None = rt.read_cache.get(str(claims["sub"]), str(claims.get("fam", "")))
+    if cached is not None:
+        note_caller(str(claims["sub"]))
     return cached
 
 

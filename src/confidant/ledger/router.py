@@ -1,0 +1,97 @@
+"""HTTP for the ledger: checkpoints, proofs and the caller's own trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from confidant.auth.dependencies import StreamingPrincipal
+from confidant.deps import RuntimeDep
+from confidant.ledger import service
+from confidant.ledger.schemas import (
+    AnchorOut,
+    AuditItem,
+    AuditPage,
+    CheckpointOut,
+    ConsistencyProofOut,
+    InclusionProofOut,
+)
+from confidant.ledger.store import LedgerCheckpointRow
+from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from confidant.runtime import Runtime
+
+router = APIRouter(tags=["ledger"])
+
+TreeSize = Annotated[int, Query(ge=0, le=2**62)]
+
+
+@router.get("/api/ledger/checkpoint", response_model=CheckpointOut)
+async def checkpoint(rt: RuntimeDep) -> CheckpointOut:
+    """The latest signed checkpoint and the key that verifies it."""
+    return _checkpoint_out(rt, await service.latest_checkpoint(rt))
+
+
+@router.get("/api/ledger/proof/inclusion", response_model=InclusionProofOut)
+async def inclusion(
+    rt: RuntimeDep,
+    leaf_hash: Annotated[str, Query(max_length=66)],
+    tree_size: TreeSize | None = None,
+) -> InclusionProofOut:
+    """RFC 9162 inclusion proof; `tree_size` defaults to the latest checkpoint's."""
+    leaf = service.parse_hash(leaf_hash, "leaf_hash")
+    proof = await service.inclusion_proof(rt, leaf, tree_size)
+    return InclusionProofOut(
+        leaf_hash=leaf.hex(),
+        leaf_index=proof.leaf_index,
+        tree_size=proof.tree_size,
+        hashes=[node.hex() for node in proof.hashes],
+    )
+
+
+@router.get("/api/ledger/proof/consistency", response_model=ConsistencyProofOut)
+async def consistency(rt: RuntimeDep, first: TreeSize, second: TreeSize) -> ConsistencyProofOut:
+    """RFC 9162 consistency proof between two tree sizes."""
+    hashes = await service.consistency_proof(rt, first, second)
+    return ConsistencyProofOut(first=first, second=second, hashes=[node.hex() for node in hashes])
+
+
+@router.get("/api/users/me/audit", response_model=AuditPage)
+async def audit(
+    principal: StreamingPrincipal,
+    rt: RuntimeDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    proof: bool = False,
+) -> AuditPage:
+    """The caller's own trail in the ledger, newest first."""
+    trail = await service.trail(rt, principal.user.id, cursor, limit, proof)
+    return AuditPage(
+        items=[
+            AuditItem(
+                tx_id=item.leaf_hash.hex(),
+                action=item.action,
+                timestamp=item.at,
+                leaf_index=item.leaf_index,
+                proof=None if item.proof is None else [node.hex() for node in item.proof],
+            )
+            for item in trail.items
+        ],
+        next_cursor=trail.next_cursor,
+        checkpoint=None if trail.checkpoint is None else _checkpoint_out(rt, trail.checkpoint),
+    )
+
+
+def _checkpoint_out(rt: Runtime, row: LedgerCheckpointRow) -> CheckpointOut:
+    anchor = None
+    if row.anchor_tx is not None and row.anchor_chain_id is not None:
+        anchor = AnchorOut(chain_id=row.anchor_chain_id, tx_hash=row.anchor_tx)
+    return CheckpointOut(
+        checkpoint=row.note,
+        origin=rt.ledger.signer.origin,
+        tree_size=row.tree_size,
+        root_hash=row.root_hash.hex(),
+        created_at=row.created_at,
+        public_key=rt.ledger.signer.verifier_key,
+        anchor=anchor,
+    )

@@ -1,0 +1,163 @@
+"""Reading the log: the latest checkpoint, proofs, and a user's own trail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from confidant.errors import DomainError, InvalidInput, NotFound
+from confidant.ledger import merkle, store
+from confidant.ledger.leaves import summarize
+from confidant.ledger.models import LedgerLeaf
+from confidant.ledger.store import LedgerCheckpointRow
+from confidant.runtime import Runtime
+
+
+class OutOfRange(DomainError):
+    status_code = 400
+    code = "out_of_range"
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    leaf_index: int
+    tree_size: int
+    hashes: list[bytes]
+
+
+@dataclass(frozen=True)
+class TrailItem:
+    leaf_hash: bytes
+    leaf_index: int
+    action: str
+    at: str
+    proof: list[bytes] | None
+
+
+@dataclass(frozen=True)
+class Trail:
+    items: list[TrailItem]
+    checkpoint: LedgerCheckpointRow | None
+    next_cursor: str | None
+
+
+async def latest_checkpoint(rt: Runtime) -> LedgerCheckpointRow:
+    async with rt.db.engine.connect() as connection:
+        checkpoint = await store.latest_checkpoint(connection)
+    if checkpoint is None:
+        raise NotFound("The ledger has no checkpoint yet; the sequencer signs one at start-up")
+    return checkpoint
+
+
+def parse_hash(text: str, field: str) -> bytes:
+    """A SHA-256 hash given as 64 hex digits (0x optional)."""
+    digits = text[2:] if text.lower().startswith("0x") else text
+    try:
+        value = bytes.fromhex(digits)
+    except ValueError:
+        value = b""
+    if len(value) != 32:
+        raise InvalidInput(
+            f"{field} must be a SHA-256 hash in hex",
+            details=[{"field": f"query.{field}", "message": "expected 64 hex digits"}],
+        )
+    return value
+
+
+async def inclusion_proof(rt: Runtime, leaf: bytes, tree_size: int | None) -> InclusionProof:
+    async with rt.db.engine.connect() as connection:
+        index = await connection.scalar(
+            select(LedgerLeaf.leaf_index)
+            .where(LedgerLeaf.leaf_hash == leaf)
+            .order_by(LedgerLeaf.leaf_index)
+            .limit(1)
+        )
+        if index is None:
+            raise NotFound("No sequenced leaf has that hash (yet)")
+        size = await _size_or_checkpoint(connection, tree_size)
+        if not int(index) < size <= (await store.read_state(connection)).size:
+            raise OutOfRange(
+                f"tree_size must be larger than the leaf's index ({index}) and at most the "
+                "log's size",
+                details={"leafIndex": int(index), "treeSize": size},
+            )
+        hashes = await _inclusion_hashes(connection, int(index), size)
+    return InclusionProof(int(index), size, hashes)
+
+
+async def _size_or_checkpoint(connection: AsyncConnection, tree_size: int | None) -> int:
+    if tree_size is not None:
+        return tree_size
+    checkpoint = await store.latest_checkpoint(connection)
+    return checkpoint.tree_size if checkpoint else (await store.read_state(connection)).size
+
+
+async def _inclusion_hashes(connection: AsyncConnection, index: int, size: int) -> list[bytes]:
+    nodes = await store.read_nodes(connection, merkle.inclusion_nodes(index, size))
+    return merkle.inclusion_proof(index, size, nodes)
+
+
+async def consistency_proof(rt: Runtime, first: int, second: int) -> list[bytes]:
+    async with rt.db.engine.connect() as connection:
+        size = (await store.read_state(connection)).size
+        if not 0 < first <= second <= size:
+            raise OutOfRange(
+                f"need 0 < first <= second <= {size} (the log's size)",
+                details={"first": first, "second": second, "treeSize": size},
+            )
+        nodes = await store.read_nodes(connection, merkle.consistency_nodes(first, second))
+    return merkle.consistency_proof(first, second, nodes)
+
+
+async def trail(
+    rt: Runtime, user_id: str, cursor: str | None, limit: int, with_proofs: bool
+) -> Trail:
+    """The user's own sequenced leaves, newest first. Proofs are against the latest
+    checkpoint, so leaves sequenced after it have none until the next one."""
+    subject = rt.ledger.pseudonyms.subject(user_id)
+    query = select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash, LedgerLeaf.data).where(
+        LedgerLeaf.subject == subject
+    )
+    if cursor is not None:
+        query = query.where(LedgerLeaf.leaf_index < _decode_cursor(cursor))
+    async with rt.db.engine.connect() as connection:
+        checkpoint = await store.latest_checkpoint(connection)
+        rows = list(
+            await connection.execute(query.order_by(LedgerLeaf.leaf_index.desc()).limit(limit + 1))
+        )
+        items = []
+        for row in rows[:limit]:
+            summary = summarize(bytes(row.data))
+            proof = None
+            if with_proofs and checkpoint is not None and row.leaf_index < checkpoint.tree_size:
+                proof = await _inclusion_hashes(
+                    connection, int(row.leaf_index), checkpoint.tree_size
+                )
+            items.append(
+                TrailItem(
+                    bytes(row.leaf_hash), int(row.leaf_index), summary.action, summary.at, proof
+                )
+            )
+    next_cursor = _encode_cursor(items[-1].leaf_index) if len(rows) > limit else None
+    return Trail(items, checkpoint, next_cursor)
+
+
+def _encode_cursor(leaf_index: int) -> str:
+    return base64.urlsafe_b64encode(f"leaf:{leaf_index}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, index = raw.partition(":")
+        if kind != "leaf" or not index.isdigit():
+            raise ValueError(raw)
+        return int(index)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput(
+            "Invalid cursor", details=[{"field": "query.cursor", "message": "not a cursor"}]
+        ) from error
