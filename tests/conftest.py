@@ -70,6 +70,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "llm_model": str(TINY_MODEL_DIR),
         "llm_max_new_tokens": 12,
         "jwt_secret": "test-jwt-secret-" + "x" * 32,
+        "ledger_checkpoint_leaves": 1,  # a checkpoint after every sequencing step
         **FAST_HASHING,
         **GENEROUS_LIMITS,
         **overrides,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from confidant.config import Settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -58,3 +63,28 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert error["code"] == code, error
     return dict(error)
+
+
+def run_cli(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `confidant` command with no terminal attached."""
+    return subprocess.run(
+        [sys.executable, "-m", "confidant", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    return {
+        "CONFIDANT_DATA_DIR": str(settings.data_dir),
+        "CONFIDANT_DATABASE_URL": settings.resolved_database_url,
+        "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
+        "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
+    }

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from confidant.auth.models import User
 from confidant.config import Settings
 from confidant.runtime import Runtime
 from tests.conftest import make_settings
-from tests.helpers import PASSWORD, assert_error, register, unique_email
+from tests.helpers import PASSWORD, assert_error, register, run_cli, settings_env, unique_email
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
@@ -185,31 +183,6 @@ async def test_cli_create_admin_promotes_and_creates(
     )
     assert missing_password.returncode == 1
     assert "password" in missing_password.stderr
-
-
-def run_cli(
-    env: dict[str, str], *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the `confidant` command with no terminal attached."""
-    return subprocess.run(
-        [sys.executable, "-m", "confidant", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    return {
-        "CONFIDANT_DATA_DIR": str(settings.data_dir),
-        "CONFIDANT_DATABASE_URL": settings.resolved_database_url,
-        "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
-        "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
-    }
 
 
 def test_data_dir_and_generated_secrets_are_private(tmp_path: Path) -> None:

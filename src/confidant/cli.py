@@ -18,6 +18,8 @@ keys_app = typer.Typer(help="Master-key management.")
 app.add_typer(keys_app, name="keys")
 rag_app = typer.Typer(help="Retrieval index.")
 app.add_typer(rag_app, name="rag")
+ledger_app = typer.Typer(help="The tamper-evident log of API calls and database writes.")
+app.add_typer(ledger_app, name="ledger")
 
 T = TypeVar("T")
 
@@ -137,9 +139,74 @@ def rag_reindex(
     typer.echo(f"indexed {_with_runtime(run)} chunks")
 
 
-def _with_runtime(job: Callable[[Runtime], Awaitable[T]]) -> T:
+@ledger_app.command("verify")
+def ledger_verify(
+    rows: Annotated[
+        bool, typer.Option("--rows", help="Also compare every row with its latest leaf")
+    ] = False,
+    verifier_key: Annotated[
+        str | None,
+        typer.Option(help="C2SP verifier key of the checkpoints; default: this server's"),
+    ] = None,
+) -> None:
+    """Recompute the log from its leaves and check checkpoints, proofs and anchors."""
+    from confidant.ledger import store
+    from confidant.ledger.anchor import ChainAnchor, check_anchor
+    from confidant.ledger.verify import AnchorCheck, verify_log
+
+    async def run(rt: Runtime) -> None:
+        anchor = ChainAnchor.from_settings(rt.settings)
+        anchor_check: AnchorCheck | None = None
+        if anchor is not None:
+            web3 = anchor.web3
+
+            def anchor_check(chain: int, tx: str, size: int, root: bytes) -> str | None:
+                return check_anchor(web3, chain, tx, size, root)
+
+        async with rt.db.engine.connect() as connection:
+            size = (await store.read_state(connection)).size
+        with typer.progressbar(length=size, label="verifying leaves", file=sys.stderr) as bar:
+            report = await verify_log(
+                rt.db,
+                verifier_key or rt.ledger.signer.verifier_key,
+                pseudonyms=rt.ledger.pseudonyms if rows else None,
+                anchor_check=anchor_check,
+                progress=bar.update,
+            )
+        if not report.ok:
+            if report.first_bad_leaf is not None:
+                typer.echo(f"FAILED at leaf index {report.first_bad_leaf}")
+            else:
+                typer.echo("FAILED")
+            for problem in report.problems[:50]:
+                typer.echo(f"  {problem}")
+            if len(report.problems) > 50:
+                typer.echo(f"  ... and {len(report.problems) - 50} more")
+            raise typer.Exit(1)
+        typer.echo(
+            f"OK tree_size={report.tree_size} root={report.root.hex()} "
+            f"checkpoints={report.checkpoints} anchors={report.anchors}"
+            + (f" rows={report.rows_checked}" if rows else "")
+            + (f" pending={report.pending}" if report.pending else "")
+        )
+
+    # Plain (deferred) transactions: a long read must not hold the write lock.
+    _with_runtime(run, immediate=False)
+
+
+@ledger_app.command("sequence")
+def ledger_sequence() -> None:
+    """Sequence every waiting leaf now and sign a checkpoint (the server does this itself)."""
+
+    async def run(rt: Runtime) -> int:
+        return await rt.sequencer.drain()
+
+    typer.echo(f"sequenced {_with_runtime(run)} leaves")
+
+
+def _with_runtime(job: Callable[[Runtime], Awaitable[T]], immediate: bool = True) -> T:
     async def run() -> T:
-        rt = await Runtime.start(_settings(), immediate_transactions=True)
+        rt = await Runtime.start(_settings(), immediate_transactions=immediate)
         try:
             return await job(rt)
         finally:

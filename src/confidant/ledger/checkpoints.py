@@ -109,7 +109,7 @@ def open_checkpoint(note: str, verifier_key: str) -> Checkpoint:
 
 def _parse_verifier_key(verifier_key: str) -> tuple[str, bytes]:
     try:
-        name, key_id, encoded = verifier_key.split("+")
+        name, key_id, encoded = verifier_key.split("+", 2)
     except ValueError as error:
         raise CheckpointError("malformed verifier key") from error
     raw = _b64(encoded)

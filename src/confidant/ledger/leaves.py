@@ -70,7 +70,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_digest(table: Table, row: Mapping[str, Any]) -> str:
+def row_digest(table: Table, row: Mapping[Any, Any]) -> str:
     """SHA-256 of a row's stored content, by column name, as canonical JSON."""
     content = {}
     for column in table.columns:

@@ -77,9 +77,14 @@ class Sequencer:
         self.anchor = anchor
         self._frontier: merkle.Frontier | None = None
         self._next_time_check = 0.0
+        self._turn = asyncio.Lock()  # one step at a time in this process
 
     async def step(self) -> int:
         """Sequence one batch; returns how many leaves it added."""
+        async with self._turn:
+            return await self._step()
+
+    async def _step(self) -> int:
         calls = self.calls.take()
         if not calls and not await self._work_waiting():
             return 0
