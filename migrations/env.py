@@ -1,12 +1,6 @@
 from alembic import context
 
-import confidant.auth.models  # noqa: F401  (registers tables on the metadata)
-import confidant.chats.models  # noqa: F401
-import confidant.diary.models  # noqa: F401
-import confidant.ledger.models  # noqa: F401
-import confidant.rag.models  # noqa: F401
-import confidant.safety.models  # noqa: F401
-import confidant.users.models  # noqa: F401
+import confidant.tables  # noqa: F401  (registers every table on the metadata)
 from confidant.db import Base
 from confidant.migrate import run_online
 
