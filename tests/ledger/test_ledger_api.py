@@ -211,7 +211,7 @@ async def test_no_personal_data_in_any_leaf(client: httpx.AsyncClient, runtime: 
         account.user_id,
         "Ottoline",
         "Quarrington",
-        "7700",
+        "447700900123",
         secret_words,
         "quokka-tag",
         "wrong password",
