@@ -115,6 +115,18 @@ async def load(
     }
 
 
+def wait_until_settled(port: int, limit: float = 180.0) -> None:
+    """Wait until the server's model has loaded or failed: loading it (importing torch,
+    reading weights) takes a core for a while and would skew whatever runs meanwhile."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        if "still loading" not in response.text:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the model did not settle")
+
+
 def register(port: int) -> str:
     response = httpx.post(
         f"http://127.0.0.1:{port}/api/auth/register",

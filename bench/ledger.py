@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench.api import free_port, load, register, server
+from bench.api import free_port, load, register, server, wait_until_settled
 from confidant import migrate
 from confidant.config import Settings
 from confidant.db import utcnow
@@ -126,31 +127,66 @@ async def proof_latency(rt: Runtime, size: int, samples: int) -> list[float]:
     return timings
 
 
+def pin(*server_pids: int) -> None:
+    """Servers on the first core, this load generator on the others: the two servers then
+    see the same core in turn instead of whatever the scheduler hands each."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return
+    for pid in server_pids:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            os.sched_setaffinity(int(task), {cores[0]})
+    os.sched_setaffinity(0, set(cores[1:]))
+
+
+APPS = {"with": "confidant.main:create_app", "without": "bench.no_ledger_app:create_app"}
+
+
 def middleware_ratio(seconds: float, rounds: int, connections: int) -> dict[str, float]:
-    envs = []
-    for _ in range(2):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
-        env.update(CONFIDANT_DATA_DIR=tempfile.mkdtemp(prefix="confidant-bench-"))
-        env.update(PYTHONPATH=str(ROOT))
-        subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
-        envs.append(env)
-    with_port, without_port = free_port(), free_port()
-    results: dict[str, list[float]] = {"with": [], "without": []}
-    with (
-        server("confidant.main:create_app", with_port, envs[0], factory=True),
-        server("bench.no_ledger_app:create_app", without_port, envs[1], factory=True),
-    ):
-        tokens = {"with": register(with_port), "without": register(without_port)}
-        ports = {"with": with_port, "without": without_port}
+    """Each round starts a fresh pair of servers (in alternating order), because two
+    processes of the very same app differed by up to 30% here: a lone pair is noise."""
+    results: dict[str, list[float]] = {name: [] for name in APPS}
+    for number in range(rounds):
+        order = list(APPS) if number % 2 == 0 else list(reversed(APPS))
+        for name, rps in measure_pair(order, int(seconds), connections).items():
+            results[name].append(rps)
+        print(
+            f"  round {number + 1}: "
+            + ", ".join(f"{k} {v[-1]:.0f} req/s" for k, v in results.items()),
+            file=sys.stderr,
+        )
+    return {name: statistics.median(values) for name, values in results.items()}
+
+
+def measure_pair(order: list[str], slices: int, connections: int) -> dict[str, float]:
+    ports = {name: free_port() for name in order}
+    with contextlib.ExitStack() as stack:
+        pids = [
+            stack.enter_context(server(APPS[name], ports[name], fresh_env(), factory=True))
+            for name in order
+        ]
+        pin(*pids)
+        for port in ports.values():
+            wait_until_settled(port)
+        tokens = {name: register(port) for name, port in ports.items()}
         for name, port in ports.items():
             asyncio.run(load(port, "/api/users/me", tokens[name], 1.0, connections))
-        for _ in range(rounds):
+        # Short slices in alternation: both servers see the same moments of this shared
+        # machine's background load.
+        served = dict.fromkeys(ports, 0.0)
+        for _ in range(slices):
             for name, port in ports.items():
-                outcome = asyncio.run(
-                    load(port, "/api/users/me", tokens[name], seconds, connections)
-                )
-                results[name].append(outcome["rps"])
-    return {name: statistics.median(values) for name, values in results.items()}
+                outcome = asyncio.run(load(port, "/api/users/me", tokens[name], 1.0, connections))
+                served[name] += outcome["rps"]
+        return {name: total / slices for name, total in served.items()}
+
+
+def fresh_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env.update(CONFIDANT_DATA_DIR=tempfile.mkdtemp(prefix="confidant-bench-"))
+    env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
+    subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
+    return env
 
 
 async def log_benchmarks(size: int, append_count: int) -> None:
@@ -207,12 +243,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--leaves", type=int, default=1_000_000, help="log size for verify/proofs")
     parser.add_argument("--append", type=int, default=100_000, help="backlog for the append rate")
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per server per round")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--ratio-only", action="store_true", help="only the middleware ratio")
     args = parser.parse_args()
     print(f"bench/ledger.py: SQLite, {os.cpu_count()} cores")
-    asyncio.run(log_benchmarks(args.leaves, args.append))
+    if not args.ratio_only:
+        asyncio.run(log_benchmarks(args.leaves, args.append))
     rps = middleware_ratio(args.seconds, args.rounds, args.connections)
     ratio = rps["with"] / rps["without"]
     print(f"GET /api/users/me with the ledger middleware     {rps['with']:>8.0f} req/s")

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("level", "position", name=op.f("pk_ledger_nodes")),
+        sqlite_with_rowid=False,
     )
     state = op.create_table(
         "ledger_state",

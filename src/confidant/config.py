@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     )
     ledger_checkpoint_leaves: int = Field(default=1000, ge=1)
     ledger_checkpoint_seconds: float = Field(default=10.0, gt=0)
-    ledger_sequence_interval_seconds: float = Field(default=0.05, gt=0)
+    ledger_sequence_interval_seconds: float = Field(default=1.0, gt=0)
     ledger_batch_size: int = Field(default=10_000, ge=1)
     ledger_anchor_rpc_url: str | None = None
     ledger_anchor_chain_id: int | None = None

@@ -41,6 +41,7 @@ class LedgerNode(Base):
     """Internal nodes (level >= 1) of every perfect subtree the log has completed."""
 
     __tablename__ = "ledger_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the only lookup
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

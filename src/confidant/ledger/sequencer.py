@@ -78,6 +78,7 @@ class Sequencer:
         self._frontier: merkle.Frontier | None = None
         self._next_time_check = 0.0
         self._turn = asyncio.Lock()  # one step at a time in this process
+        self._latest: store.LedgerCheckpointRow | None = None
 
     async def step(self) -> int:
         """Sequence one batch; returns how many leaves it added."""
@@ -100,7 +101,7 @@ class Sequencer:
                     )
                 checkpoint = await self._checkpoint_if_due(connection, state)
         except BaseException:
-            self._frontier = None
+            self._frontier = self._latest = None
             self.calls.put_back(calls)
             raise
         if checkpoint is not None and self.anchor is not None:
@@ -124,22 +125,32 @@ class Sequencer:
     async def _checkpoint_if_due(
         self, connection: AsyncConnection, state: TreeState
     ) -> Checkpoint | None:
-        latest = await store.latest_checkpoint(connection)
-        if latest is not None:
-            grown = state.size - latest.tree_size
-            age = (utcnow() - latest.created_at).total_seconds()
-            if grown <= 0 or (grown < self.policy.every_leaves and age < self.policy.every_seconds):
-                return None
+        # The remembered latest checkpoint only saves a query when none can be due: any
+        # checkpoint made since (by another process) is newer, so it is never "less due".
+        if self._latest is not None and not self._due(self._latest, state):
+            return None
+        self._latest = await store.latest_checkpoint(connection)
+        if self._latest is not None and not self._due(self._latest, state):
+            return None
         checkpoint = Checkpoint(self.signer.origin, state.size, state.root)
+        row = store.LedgerCheckpointRow(
+            state.size, state.root, self.signer.sign(checkpoint), utcnow(), None, None
+        )
         await connection.execute(
             insert(LedgerCheckpoint).values(
-                tree_size=state.size,
-                root_hash=state.root,
-                note=self.signer.sign(checkpoint),
-                created_at=utcnow(),
+                tree_size=row.tree_size,
+                root_hash=row.root_hash,
+                note=row.note,
+                created_at=row.created_at,
             )
         )
+        self._latest = row
         return checkpoint
+
+    def _due(self, latest: store.LedgerCheckpointRow, state: TreeState) -> bool:
+        grown = state.size - latest.tree_size
+        age = (utcnow() - latest.created_at).total_seconds()
+        return grown > 0 and (grown >= self.policy.every_leaves or age >= self.policy.every_seconds)
 
     async def _anchor(self, checkpoint: Checkpoint) -> None:
         assert self.anchor is not None

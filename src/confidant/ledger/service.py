@@ -79,13 +79,18 @@ async def inclusion_proof(rt: Runtime, leaf: bytes, tree_size: int | None) -> In
         if index is None:
             raise NotFound("No sequenced leaf has that hash (yet)")
         size = await _size_or_checkpoint(connection, tree_size)
-        if not int(index) < size <= (await store.read_state(connection)).size:
-            raise OutOfRange(
-                f"tree_size must be larger than the leaf's index ({index}) and at most the "
-                "log's size",
-                details={"leafIndex": int(index), "treeSize": size},
-            )
-        hashes = await _inclusion_hashes(connection, int(index), size)
+        out_of_range = OutOfRange(
+            f"tree_size must be larger than the leaf's index ({index}) and at most the log's size",
+            details={"leafIndex": int(index), "treeSize": size},
+        )
+        if not int(index) < size:
+            raise out_of_range
+        try:
+            hashes = await _inclusion_hashes(connection, int(index), size)
+        except store.MissingNodes:
+            if size > (await store.read_state(connection)).size:
+                raise out_of_range from None
+            raise  # the stored tree is damaged: `confidant ledger verify` says where
     return InclusionProof(int(index), size, hashes)
 
 
