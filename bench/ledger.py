@@ -247,10 +247,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--ratio-only", action="store_true", help="only the middleware ratio")
+    parser.add_argument("--log-only", action="store_true", help="skip the middleware ratio")
     args = parser.parse_args()
     print(f"bench/ledger.py: SQLite, {os.cpu_count()} cores")
     if not args.ratio_only:
         asyncio.run(log_benchmarks(args.leaves, args.append))
+    if args.log_only:
+        return
     rps = middleware_ratio(args.seconds, args.rounds, args.connections)
     ratio = rps["with"] / rps["without"]
     print(f"GET /api/users/me with the ledger middleware     {rps['with']:>8.0f} req/s")

@@ -163,8 +163,7 @@ def ledger_verify(
             def anchor_check(chain: int, tx: str, size: int, root: bytes) -> str | None:
                 return check_anchor(web3, chain, tx, size, root)
 
-        async with rt.db.engine.connect() as connection:
-            size = (await store.read_state(connection)).size
+        size = (await rt.db.read(store.read_state)).size
         with typer.progressbar(length=size, label="verifying leaves", file=sys.stderr) as bar:
             report = await verify_log(
                 rt.db,

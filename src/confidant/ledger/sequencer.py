@@ -118,7 +118,7 @@ class Sequencer:
     async def _frontier_at(self, connection: AsyncConnection, state: TreeState) -> merkle.Frontier:
         cached = self._frontier
         if cached is None or cached.size != state.size or cached.root() != state.root:
-            cached = await store.load_frontier(connection, state.size)
+            cached = await connection.run_sync(store.load_frontier, state.size)
             self._frontier = cached
         return cached
 
@@ -129,7 +129,7 @@ class Sequencer:
         # checkpoint made since (by another process) is newer, so it is never "less due".
         if self._latest is not None and not self._due(self._latest, state):
             return None
-        self._latest = await store.latest_checkpoint(connection)
+        self._latest = await connection.run_sync(store.latest_checkpoint)
         if self._latest is not None and not self._due(self._latest, state):
             return None
         checkpoint = Checkpoint(self.signer.origin, state.size, state.root)

@@ -6,8 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select
 
 from confidant.errors import DomainError, InvalidInput, NotFound
 from confidant.ledger import merkle, store
@@ -46,8 +45,7 @@ class Trail:
 
 
 async def latest_checkpoint(rt: Runtime) -> LedgerCheckpointRow:
-    async with rt.db.engine.connect() as connection:
-        checkpoint = await store.latest_checkpoint(connection)
+    checkpoint = await rt.db.read(store.latest_checkpoint)
     if checkpoint is None:
         raise NotFound("The ledger has no checkpoint yet; the sequencer signs one at start-up")
     return checkpoint
@@ -69,52 +67,58 @@ def parse_hash(text: str, field: str) -> bytes:
 
 
 async def inclusion_proof(rt: Runtime, leaf: bytes, tree_size: int | None) -> InclusionProof:
-    async with rt.db.engine.connect() as connection:
-        index = await connection.scalar(
-            select(LedgerLeaf.leaf_index)
-            .where(LedgerLeaf.leaf_hash == leaf)
-            .order_by(LedgerLeaf.leaf_index)
-            .limit(1)
-        )
-        if index is None:
-            raise NotFound("No sequenced leaf has that hash (yet)")
-        size = await _size_or_checkpoint(connection, tree_size)
-        out_of_range = OutOfRange(
-            f"tree_size must be larger than the leaf's index ({index}) and at most the log's size",
-            details={"leafIndex": int(index), "treeSize": size},
-        )
-        if not int(index) < size:
-            raise out_of_range
-        try:
-            hashes = await _inclusion_hashes(connection, int(index), size)
-        except store.MissingNodes:
-            if size > (await store.read_state(connection)).size:
-                raise out_of_range from None
-            raise  # the stored tree is damaged: `confidant ledger verify` says where
-    return InclusionProof(int(index), size, hashes)
+    # Each read runs whole on one connection (see Database.read): a proof is short.
+    return await rt.db.read(lambda connection: _inclusion_proof(connection, leaf, tree_size))
 
 
-async def _size_or_checkpoint(connection: AsyncConnection, tree_size: int | None) -> int:
-    if tree_size is not None:
-        return tree_size
-    checkpoint = await store.latest_checkpoint(connection)
-    return checkpoint.tree_size if checkpoint else (await store.read_state(connection)).size
+def _inclusion_proof(connection: Connection, leaf: bytes, tree_size: int | None) -> InclusionProof:
+    index = connection.scalar(
+        select(LedgerLeaf.leaf_index)
+        .where(LedgerLeaf.leaf_hash == leaf)
+        .order_by(LedgerLeaf.leaf_index)
+        .limit(1)
+    )
+    if index is None:
+        raise NotFound("No sequenced leaf has that hash (yet)")
+    index = int(index)
+    size = tree_size if tree_size is not None else _checkpoint_size(connection)
+    out_of_range = OutOfRange(
+        f"tree_size must be larger than the leaf's index ({index}) and at most the log's size",
+        details={"leafIndex": index, "treeSize": size},
+    )
+    if not index < size:
+        raise out_of_range
+    try:
+        hashes = _inclusion_hashes(connection, index, size)
+    except store.MissingNodes:
+        if size > store.read_state(connection).size:
+            raise out_of_range from None
+        raise  # the stored tree is damaged: `confidant ledger verify` says where
+    return InclusionProof(index, size, hashes)
 
 
-async def _inclusion_hashes(connection: AsyncConnection, index: int, size: int) -> list[bytes]:
-    nodes = await store.read_nodes(connection, merkle.inclusion_nodes(index, size))
+def _checkpoint_size(connection: Connection) -> int:
+    checkpoint = store.latest_checkpoint(connection)
+    return checkpoint.tree_size if checkpoint else store.read_state(connection).size
+
+
+def _inclusion_hashes(connection: Connection, index: int, size: int) -> list[bytes]:
+    nodes = store.read_nodes(connection, merkle.inclusion_nodes(index, size))
     return merkle.inclusion_proof(index, size, nodes)
 
 
 async def consistency_proof(rt: Runtime, first: int, second: int) -> list[bytes]:
-    async with rt.db.engine.connect() as connection:
-        size = (await store.read_state(connection)).size
-        if not 0 < first <= second <= size:
-            raise OutOfRange(
-                f"need 0 < first <= second <= {size} (the log's size)",
-                details={"first": first, "second": second, "treeSize": size},
-            )
-        nodes = await store.read_nodes(connection, merkle.consistency_nodes(first, second))
+    return await rt.db.read(lambda connection: _consistency_proof(connection, first, second))
+
+
+def _consistency_proof(connection: Connection, first: int, second: int) -> list[bytes]:
+    size = store.read_state(connection).size
+    if not 0 < first <= second <= size:
+        raise OutOfRange(
+            f"need 0 < first <= second <= {size} (the log's size)",
+            details={"first": first, "second": second, "treeSize": size},
+        )
+    nodes = store.read_nodes(connection, merkle.consistency_nodes(first, second))
     return merkle.consistency_proof(first, second, nodes)
 
 
@@ -124,29 +128,30 @@ async def trail(
     """The user's own sequenced leaves, newest first. Proofs are against the latest
     checkpoint, so leaves sequenced after it have none until the next one."""
     subject = rt.ledger.pseudonyms.subject(user_id)
+    before = _decode_cursor(cursor) if cursor is not None else None
+    return await rt.db.read(
+        lambda connection: _trail(connection, subject, before, limit, with_proofs)
+    )
+
+
+def _trail(
+    connection: Connection, subject: str | None, before: int | None, limit: int, with_proofs: bool
+) -> Trail:
     query = select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash, LedgerLeaf.data).where(
         LedgerLeaf.subject == subject
     )
-    if cursor is not None:
-        query = query.where(LedgerLeaf.leaf_index < _decode_cursor(cursor))
-    async with rt.db.engine.connect() as connection:
-        checkpoint = await store.latest_checkpoint(connection)
-        rows = list(
-            await connection.execute(query.order_by(LedgerLeaf.leaf_index.desc()).limit(limit + 1))
-        )
-        items = []
-        for row in rows[:limit]:
-            summary = summarize(bytes(row.data))
-            proof = None
-            if with_proofs and checkpoint is not None and row.leaf_index < checkpoint.tree_size:
-                proof = await _inclusion_hashes(
-                    connection, int(row.leaf_index), checkpoint.tree_size
-                )
-            items.append(
-                TrailItem(
-                    bytes(row.leaf_hash), int(row.leaf_index), summary.action, summary.at, proof
-                )
-            )
+    if before is not None:
+        query = query.where(LedgerLeaf.leaf_index < before)
+    checkpoint = store.latest_checkpoint(connection)
+    rows = list(connection.execute(query.order_by(LedgerLeaf.leaf_index.desc()).limit(limit + 1)))
+    items = []
+    for row in rows[:limit]:
+        index = int(row.leaf_index)
+        summary = summarize(bytes(row.data))
+        proof = None
+        if with_proofs and checkpoint is not None and index < checkpoint.tree_size:
+            proof = _inclusion_hashes(connection, index, checkpoint.tree_size)
+        items.append(TrailItem(bytes(row.leaf_hash), index, summary.action, summary.at, proof))
     next_cursor = _encode_cursor(items[-1].leaf_index) if len(rows) > limit else None
     return Trail(items, checkpoint, next_cursor)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Connection,
     and_,
     delete,
     false,
@@ -64,24 +65,24 @@ async def claim_state(connection: AsyncConnection) -> TreeState:
     return TreeState(int(row.tree_size), bytes(row.root_hash))
 
 
-async def read_state(connection: AsyncConnection) -> TreeState:
+def read_state(connection: Connection) -> TreeState:
     row = (
-        await connection.execute(
+        connection.execute(
             select(LedgerState.tree_size, LedgerState.root_hash).where(LedgerState.id == STATE_ID)
         )
     ).one()
     return TreeState(int(row.tree_size), bytes(row.root_hash))
 
 
-async def read_nodes(
-    connection: AsyncConnection, keys: Iterable[merkle.NodeKey]
+def read_nodes(
+    connection: Connection, keys: Iterable[merkle.NodeKey]
 ) -> dict[merkle.NodeKey, bytes]:
     """The hashes of perfect subtrees (leaf hashes for level 0, stored nodes above), in one
     query per few hundred keys. Raises MissingNodes for keys the tree does not have."""
     wanted = list(keys)
     found: dict[merkle.NodeKey, bytes] = {}
     for start in range(0, len(wanted), _IN_BATCH):
-        rows = await connection.execute(_nodes_query(wanted[start : start + _IN_BATCH]))
+        rows = connection.execute(_nodes_query(wanted[start : start + _IN_BATCH]))
         found.update({(int(row.level), int(row.position)): bytes(row.hash) for row in rows})
     missing = set(wanted) - found.keys()
     if missing:
@@ -114,8 +115,8 @@ def _nodes_query(keys: list[merkle.NodeKey]) -> Executable:
     return union_all(leaf_query, node_query)
 
 
-async def load_frontier(connection: AsyncConnection, size: int) -> merkle.Frontier:
-    return merkle.Frontier.load(size, await read_nodes(connection, merkle.root_nodes(size)))
+def load_frontier(connection: Connection, size: int) -> merkle.Frontier:
+    return merkle.Frontier.load(size, read_nodes(connection, merkle.root_nodes(size)))
 
 
 async def pending_outbox(connection: AsyncConnection, limit: int) -> list[tuple[int, PendingLeaf]]:
@@ -185,9 +186,9 @@ def _insert_sql(
     return str(compiled), list(compiled.positiontup or ())
 
 
-async def latest_checkpoint(connection: AsyncConnection) -> LedgerCheckpointRow | None:
+def latest_checkpoint(connection: Connection) -> LedgerCheckpointRow | None:
     row = (
-        await connection.execute(
+        connection.execute(
             select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
         )
     ).first()

@@ -211,7 +211,7 @@ async def _compare_nodes(connection: AsyncConnection, levels: _Levels, report: R
 
 
 async def _compare_state(connection: AsyncConnection, report: Report) -> None:
-    state = await store.read_state(connection)
+    state = await connection.run_sync(store.read_state)
     if (state.size, state.root) != (report.tree_size, report.root):
         report.problems.append(
             f"the state row says size {state.size} root {state.root.hex()}, the leaves give "
