@@ -7,21 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    delete,
-    false,
-    insert,
-    literal,
-    or_,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import Connection, TextClause, delete, insert, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
 
 from confidant.db import Base, utcnow
 from confidant.ledger import merkle
@@ -82,7 +70,8 @@ def read_nodes(
     wanted = list(keys)
     found: dict[merkle.NodeKey, bytes] = {}
     for start in range(0, len(wanted), _IN_BATCH):
-        rows = connection.execute(_nodes_query(wanted[start : start + _IN_BATCH]))
+        statement, params = _nodes_query(wanted[start : start + _IN_BATCH])
+        rows = connection.execute(statement, params)
         found.update({(int(row.level), int(row.position)): bytes(row.hash) for row in rows})
     missing = set(wanted) - found.keys()
     if missing:
@@ -94,25 +83,27 @@ class MissingNodes(LookupError):
     """The stored tree has no such node: it is smaller than asked, or damaged."""
 
 
-def _nodes_query(keys: list[merkle.NodeKey]) -> Executable:
+def _nodes_query(keys: list[merkle.NodeKey]) -> tuple[TextClause, dict[str, int]]:
     leaves = [position for level, position in keys if level == 0]
     inner = [(level, position) for level, position in keys if level > 0]
-    # Per-key equality terms, not a row-value IN: SQLite only uses the index for these.
-    leaf_query = select(
-        literal(0).label("level"),
-        LedgerLeaf.leaf_index.label("position"),
-        LedgerLeaf.leaf_hash.label("hash"),
-    ).where(LedgerLeaf.leaf_index.in_(leaves))
-    node_query = select(LedgerNode.level, LedgerNode.position, LedgerNode.hash).where(
-        or_(
-            false(),
-            *(
-                and_(LedgerNode.level == level, LedgerNode.position == position)
-                for level, position in inner
-            ),
-        )
+    params = {f"x{i}": position for i, position in enumerate(leaves)}
+    for i, (level, position) in enumerate(inner):
+        params[f"l{i}"], params[f"p{i}"] = level, position
+    return _nodes_statement(len(leaves), len(inner)), params
+
+
+@functools.cache
+def _nodes_statement(leaves: int, inner: int) -> TextClause:
+    """One statement per shape, built once: assembling the equivalent SQLAlchemy
+    expression on every proof took 15 times longer than running it. The per-key
+    equality terms (not a row-value IN) are what SQLite answers from the index."""
+    leaf_match = ", ".join(f":x{i}" for i in range(leaves)) or "NULL"
+    node_match = " OR ".join(f"(level = :l{i} AND position = :p{i})" for i in range(inner))
+    return text(
+        f"SELECT 0 AS level, leaf_index AS position, leaf_hash AS hash FROM ledger_leaves "
+        f"WHERE leaf_index IN ({leaf_match}) "
+        f"UNION ALL SELECT level, position, hash FROM ledger_nodes WHERE {node_match or '1 = 0'}"
     )
-    return union_all(leaf_query, node_query)
 
 
 def load_frontier(connection: Connection, size: int) -> merkle.Frontier:
