@@ -71,6 +71,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "llm_max_new_tokens": 12,
         "jwt_secret": "test-jwt-secret-" + "x" * 32,
         "ledger_checkpoint_leaves": 1,  # a checkpoint after every sequencing step
+        "jobs_worker": "external",  # job tests start real workers themselves
         **FAST_HASHING,
         **GENEROUS_LIMITS,
         **overrides,

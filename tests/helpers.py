@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +16,7 @@ from typing import Any
 import httpx
 
 from confidant.config import Settings
+from tests.conftest import TINY_MODEL_DIR
 
 PASSWORD = "correct horse battery staple"
 
@@ -88,3 +93,43 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
         "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
     }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **settings_env(settings),
+        "CONFIDANT_LLM_MODEL": str(TINY_MODEL_DIR),
+        "CONFIDANT_ARGON2_TIME_COST": "1",
+        "CONFIDANT_ARGON2_MEMORY_KIB": "1024",
+        "CONFIDANT_LEDGER_CHECKPOINT_LEAVES": "50",
+        "CONFIDANT_JOBS_WORKER": settings.jobs_worker,
+    }
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "confidant", "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    async with httpx.AsyncClient(base_url=url) as http:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "the server exited"
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError("the server did not come up")

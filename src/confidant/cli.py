@@ -52,6 +52,16 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once (processes)")] = 1,
+) -> None:
+    """Run a background-job worker (Celery) on REDIS_URL, or on DATA_DIR without it."""
+    from confidant.jobs.worker import run_worker
+
+    run_worker(_settings(), concurrency)
+
+
+@app.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply database migrations (main database and keystore)."""
     from confidant import migrate as migrations

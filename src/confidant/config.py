@@ -108,6 +108,14 @@ class Settings(BaseSettings):
     ledger_anchor_private_key: str | None = None
     ledger_anchor_interval_seconds: float = Field(default=3600.0, ge=0)
 
+    jobs_worker: Literal["embedded", "external"] = Field(
+        default="embedded",
+        description="embedded: the server starts a Celery worker itself; external: run "
+        "`confidant worker` yourself",
+    )
+    jobs_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    jobs_heartbeat_timeout_seconds: float = Field(default=60.0, gt=0)
+
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
@@ -145,6 +153,11 @@ class Settings(BaseSettings):
         """DATA_DIR, created readable by its owner only (it holds keys and databases)."""
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.data_dir
+
+    @property
+    def jobs_broker_url(self) -> str:
+        """Redis when configured; else kombu's SQLAlchemy transport on a file in DATA_DIR."""
+        return self.redis_url or f"sqla+sqlite:///{self.data_dir / 'jobs-broker.db'}"
 
     @property
     def resolved_ledger_origin(self) -> str:

@@ -16,6 +16,9 @@ from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
+from confidant.jobs import service as jobs_service
+from confidant.jobs.router import router as jobs_router
+from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
 from confidant.ledger.middleware import LedgerMiddleware
 from confidant.ledger.router import router as ledger_router
 from confidant.llm.router import router as models_router
@@ -44,10 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sequencer = asyncio.create_task(
             runtime.sequencer.run(settings.ledger_sequence_interval_seconds)
         )
+        reaper = asyncio.create_task(_fail_abandoned_jobs_forever(runtime))
+        worker = start_embedded_worker() if settings.jobs_worker == "embedded" else None
         try:
             yield
         finally:
-            for task in (purger, preload, sequencer):
+            if worker is not None:
+                stop_embedded_worker(worker)
+            for task in (purger, preload, sequencer, reaper):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openai_router)
     app.include_router(auth_router)
     app.include_router(ledger_router)
+    app.include_router(jobs_router)
     app.include_router(models_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
@@ -93,6 +101,18 @@ async def _sequence_what_is_left(runtime: Runtime) -> None:
         await runtime.sequencer.drain()
     except Exception:
         log.exception("could not sequence the last ledger leaves at shutdown")
+
+
+async def _fail_abandoned_jobs_forever(runtime: Runtime) -> None:
+    timeout = runtime.settings.jobs_heartbeat_timeout_seconds
+    while True:
+        try:
+            failed = await jobs_service.fail_abandoned(runtime.db, timeout)
+            if failed:
+                log.warning("failed %d jobs whose worker stopped responding", failed)
+        except Exception:
+            log.exception("checking for abandoned jobs failed; will retry")
+        await asyncio.sleep(timeout / 2)
 
 
 async def _purge_guests_forever(runtime: Runtime) -> None:

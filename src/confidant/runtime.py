@@ -12,6 +12,8 @@ from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.db import Database
+from confidant.jobs.celery_app import make_celery, sender
+from confidant.jobs.dispatch import DISPATCH_INFO_KEY
 from confidant.jobs.inprocess import QUEUE_INFO_KEY, JobQueue
 from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
 from confidant.ledger.recorder import RECORDER_INFO_KEY
@@ -58,6 +60,7 @@ class Runtime:
             CACHE_INFO_KEY: read_cache,
             QUEUE_INFO_KEY: jobs,
             RECORDER_INFO_KEY: ledger.recorder,
+            DISPATCH_INFO_KEY: sender(make_celery(settings)),
         }
         db = Database(
             settings.resolved_database_url, session_info, immediate=immediate_transactions

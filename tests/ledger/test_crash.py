@@ -4,61 +4,17 @@ every acknowledged write has its leaf and the log verifies."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from confidant.config import Settings
-from tests.conftest import TINY_MODEL_DIR, make_settings, upgrade_schema
-from tests.helpers import register, run_cli, settings_env
+from tests.conftest import make_settings, upgrade_schema
+from tests.helpers import free_port, register, run_cli, serve, settings_env, wait_ready
 
 WRITERS = 12
 ACKS_BEFORE_KILL = 150
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **settings_env(settings),
-        "CONFIDANT_LLM_MODEL": str(TINY_MODEL_DIR),
-        "CONFIDANT_ARGON2_TIME_COST": "1",
-        "CONFIDANT_ARGON2_MEMORY_KIB": "1024",
-        "CONFIDANT_LEDGER_CHECKPOINT_LEAVES": "50",
-    }
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "confidant", "serve", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-
-async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    async with httpx.AsyncClient(base_url=url) as http:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "the server exited"
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError("the server did not come up")
 
 
 async def write_until_killed(

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
-from confidant.deps import RuntimeDep
+from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput
-from confidant.rag import answers
+from confidant.jobs import service as jobs_service
+from confidant.jobs.router import job_out
+from confidant.jobs.schemas import JobOut
+from confidant.rag import answers, tasks
 from confidant.rag.schemas import RagAnswer, RagQueryIn, SearchOut
 
 router = APIRouter(tags=["search"])
@@ -35,3 +38,10 @@ async def search(
 async def rag_query(body: RagQueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> RagAnswer:
     """An answer grounded in your own entries, with the sources it drew on."""
     return await answers.answer(rt, principal.user, body.question)
+
+
+@router.post("/api/rag/reindex", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+async def reindex(principal: CurrentPrincipal, session: SessionDep) -> JobOut:
+    """Rebuild your own search index from scratch, on a worker; watch it at /api/jobs/{id}."""
+    job = await jobs_service.submit(session, tasks.REINDEX, principal.user.id)
+    return job_out(job)

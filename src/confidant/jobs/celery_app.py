@@ -1,0 +1,61 @@
+"""The Celery app: Redis as broker in deployments, kombu's SQLAlchemy transport on a
+file in DATA_DIR by default. Job state lives in the database (`jobs`), not in Celery.
+
+One task, `confidant.run_job(job_id)`, runs any job kind through `jobs.service.run`
+on a runtime the worker process starts once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from celery import Celery
+
+from confidant.config import Settings
+
+RUN_JOB = "confidant.run_job"
+QUEUE = "confidant"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("confidant", broker=settings.jobs_broker_url, set_as_current=False)
+    app.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,  # a job's message outlives a worker killed mid-job
+        worker_prefetch_multiplier=1,
+        task_default_queue=QUEUE,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    worker = _WorkerProcess(settings)
+    app.task(name=RUN_JOB)(worker.run_job)
+    return app
+
+
+class _WorkerProcess:
+    """A runtime and an event loop, started on the first job a worker process takes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.runtime: Any = None
+
+    def run_job(self, job_id: str) -> None:
+        from confidant.jobs import service
+        from confidant.jobs.handlers import load_handlers
+        from confidant.runtime import Runtime
+
+        if self.loop is None:
+            load_handlers()
+            self.loop = asyncio.new_event_loop()
+            self.runtime = self.loop.run_until_complete(Runtime.start(self.settings))
+        self.loop.run_until_complete(
+            service.run(self.runtime, self.runtime.db, job_id, self.settings.jobs_heartbeat_seconds)
+        )
+
+
+def sender(app: Celery) -> Any:
+    def send(job_id: str) -> None:
+        app.send_task(RUN_JOB, args=[job_id], queue=QUEUE)
+
+    return send

@@ -1,0 +1,7 @@
+"""Where job kinds come from: each domain's `tasks.py` registers its handlers."""
+
+from __future__ import annotations
+
+
+def load_handlers() -> None:
+    import confidant.rag.tasks  # noqa: F401

@@ -1,0 +1,168 @@
+"""Jobs as the rest of the service sees them: submit, watch, cancel, and the worker's
+side (run with heartbeats, and fail the ones whose worker died)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.db import Database, utcnow
+from confidant.errors import Conflict, NotFound
+from confidant.jobs.dispatch import dispatch_after_commit
+from confidant.jobs.models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
+
+log = logging.getLogger("confidant.jobs")
+
+WORKER_LOST = "the worker stopped responding (killed or lost); start the job again"
+
+
+@dataclass
+class Progress:
+    """What a running job reports; written to its row with the next heartbeat."""
+
+    done: int = 0
+    total: int | None = None
+
+    def update(self, done: int, total: int | None = None) -> None:
+        self.done = done
+        if total is not None:
+            self.total = total
+
+
+Handler = Callable[[Any, dict[str, Any], str | None, Progress], Coroutine[Any, Any, None]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+async def submit(
+    session: AsyncSession, kind: str, user_id: str | None, params: dict[str, Any] | None = None
+) -> Job:
+    """A queued job, sent to the workers once (and only if) this transaction commits."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for job kind {kind!r}")
+    job = Job(kind=kind, user_id=user_id, params=params or {}, state=QUEUED)
+    session.add(job)
+    await session.flush()
+    dispatch_after_commit(session, job.id)
+    return job
+
+
+async def own_job(session: AsyncSession, user: User, job_id: str) -> Job:
+    job = await session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user.id))
+    if job is None:
+        raise NotFound("No such job")
+    return job
+
+
+async def own_jobs(session: AsyncSession, user: User, limit: int) -> list[Job]:
+    query = select(Job).where(Job.user_id == user.id).order_by(Job.created_at.desc())
+    return list(await session.scalars(query.limit(limit)))
+
+
+async def cancel(session: AsyncSession, user: User, job_id: str) -> Job:
+    job = await own_job(session, user, job_id)
+    if job.state in FINISHED:
+        raise Conflict(f"The job has already {job.state}")
+    if job.state == QUEUED:
+        job.state, job.finished_at = CANCELLED, utcnow()
+    else:
+        job.cancel_requested = True  # the worker stops it at its next heartbeat
+    return job
+
+
+# --- the worker's side -------------------------------------------------------------------
+
+
+async def run(runtime: Any, db: Database, job_id: str, heartbeat_seconds: float) -> None:
+    """Run a queued job to the end, heartbeating; anything else (cancelled, already
+    taken, failed by the reaper) is left as it is."""
+    async with db.transaction() as session:
+        claimed = await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == QUEUED)
+            .values(
+                state=RUNNING, started_at=utcnow(), heartbeat_at=utcnow(), attempts=Job.attempts + 1
+            )
+        )
+        job = await session.get(Job, job_id) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+    if job is None:
+        return
+    progress = Progress()
+    work = asyncio.create_task(HANDLERS[job.kind](runtime, dict(job.params), job.user_id, progress))
+    state, detail = await _watch(db, job_id, work, progress, heartbeat_seconds)
+    await _finish(db, job_id, state, detail, progress)
+
+
+async def _watch(
+    db: Database, job_id: str, work: asyncio.Task[None], progress: Progress, every: float
+) -> tuple[str, str | None]:
+    while True:
+        done, _ = await asyncio.wait({work}, timeout=every)
+        if done:
+            error = work.exception()
+            if error is None:
+                return SUCCEEDED, None
+            log.error("job %s failed", job_id, exc_info=error)
+            return FAILED, f"{type(error).__name__}: {error}"[:500]
+        if await _heartbeat(db, job_id, progress):
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return CANCELLED, None
+
+
+async def _heartbeat(db: Database, job_id: str, progress: Progress) -> bool:
+    """Record liveness and progress; True when the job is to be cancelled."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(heartbeat_at=utcnow(), progress=progress.done, total=progress.total)
+        )
+        return bool(await session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+
+async def _finish(
+    db: Database, job_id: str, state: str, detail: str | None, progress: Progress
+) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == RUNNING)
+            .values(
+                state=state,
+                detail=detail,
+                progress=progress.done,
+                total=progress.total,
+                finished_at=utcnow(),
+                heartbeat_at=utcnow(),
+            )
+        )
+
+
+async def fail_abandoned(db: Database, timeout_seconds: float) -> int:
+    """Jobs whose worker has not been heard from for `timeout_seconds` are failed."""
+    cutoff = utcnow() - timedelta(seconds=timeout_seconds)
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(Job.state == RUNNING, Job.heartbeat_at < cutoff)
+            .values(state=FAILED, detail=WORKER_LOST, finished_at=utcnow())
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]
