@@ -164,7 +164,10 @@ def closed_port() -> int:
 
 async def hanging_server() -> tuple[asyncio.AbstractServer, int]:
     async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(30)
+        try:
+            await reader.read()  # until the client gives up and hangs up
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
