@@ -130,12 +130,13 @@ async def _watch(
 async def _heartbeat(db: Database, job_id: str, progress: Progress) -> bool:
     """Record liveness and progress; True when the job is to be cancelled."""
     async with db.transaction() as session:
-        await session.execute(
+        cancel_requested = await session.scalar(
             update(Job)
             .where(Job.id == job_id)
             .values(heartbeat_at=utcnow(), progress=progress.done, total=progress.total)
+            .returning(Job.cancel_requested)
         )
-        return bool(await session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+    return bool(cancel_requested)
 
 
 async def _finish(

@@ -13,7 +13,7 @@ the ledger's own) record nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,10 +100,19 @@ def _key_match(table: Table, keys: Sequence[tuple[Any, ...]]) -> ColumnElement[b
 def _rows_by_key(
     connection: Connection, table: Table, keys: Sequence[tuple[Any, ...]]
 ) -> list[dict[str, Any]]:
+    return _rows_matching(connection, table, keys, lambda batch: _key_match(table, batch))
+
+
+def _rows_matching(
+    connection: Connection,
+    table: Table,
+    values: Sequence[Any],
+    match: Callable[[Sequence[Any]], ColumnElement[bool]],
+) -> list[dict[str, Any]]:
+    """Whole rows of `table` that `match` a batch of `values`, a few hundred per query."""
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(keys), _KEY_BATCH):
-        batch = keys[start : start + _KEY_BATCH]
-        result = connection.execute(select(table).where(_key_match(table, batch)))
+    for start in range(0, len(values), _KEY_BATCH):
+        result = connection.execute(select(table).where(match(values[start : start + _KEY_BATCH])))
         rows += [dict(row) for row in result.mappings()]
     return rows
 
@@ -128,7 +137,7 @@ def _dependents(
                 if ondelete not in ("CASCADE", "SET NULL"):
                     continue
                 referenced = [key[_position(parent, fk.column.key)] for key in parent_keys]
-                rows = _rows_referencing(connection, child, fk.parent.key, referenced)
+                rows = _rows_matching(connection, child, referenced, child.c[fk.parent.key].in_)
                 if ondelete == "CASCADE":
                     found.deleted += [(child, row) for row in rows]
                     pending.append((child, [_key_of(child, row) for row in rows]))
@@ -139,17 +148,6 @@ def _dependents(
 
 def _position(table: Table, column_key: str) -> int:
     return [column.key for column in table.primary_key.columns].index(column_key)
-
-
-def _rows_referencing(
-    connection: Connection, child: Table, column_key: str, values: list[Any]
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(values), _KEY_BATCH):
-        batch = values[start : start + _KEY_BATCH]
-        result = connection.execute(select(child).where(child.c[column_key].in_(batch)))
-        rows += [dict(row) for row in result.mappings()]
-    return rows
 
 
 def _dependent_leaves(
