@@ -133,7 +133,12 @@ def _parse_body(body: str, origin: str) -> Checkpoint:
 
 
 def _b64(text: str) -> bytes:
+    """Standard base64 in its one canonical spelling: the decoder alone ignores the
+    unused low bits of the last character, so two spellings would carry one signature."""
     try:
-        return base64.b64decode(text, validate=True)
+        decoded = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as error:
         raise CheckpointError("malformed base64") from error
+    if base64.b64encode(decoded).decode() != text:
+        raise CheckpointError("base64 is not in canonical form")
+    return decoded
