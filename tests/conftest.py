@@ -88,7 +88,8 @@ async def settings(
     if request.param == "sqlite":
         settings = make_settings(data_dir)
         await upgrade_schema(settings)
-        yield settings
+        async for ready in with_worker(settings):
+            yield ready
         return
     suffix = uuid.uuid4().hex[:10]
     names = [f"confidant_test_{suffix}", f"confidant_test_{suffix}_keys"]
@@ -99,9 +100,24 @@ async def settings(
         service_unavailable("PostgreSQL at 127.0.0.1:5432", error)
     settings = make_settings(data_dir, database_url=pg_url(names[0]), keystore_url=pg_url(names[1]))
     await upgrade_schema(settings)
-    yield settings
+    async for ready in with_worker(settings):
+        yield ready
     for name in names:
         await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def with_worker(
+    settings: Settings, env: dict[str, str] | None = None
+) -> AsyncIterator[Settings]:
+    """The settings, with a real `confidant worker` taking their jobs (through the
+    embedded broker on their DATA_DIR) until the session ends; `env`: more settings."""
+    from tests.helpers import start_worker, stop_worker
+
+    worker = start_worker(settings, settings.data_dir / "worker.log", env)
+    try:
+        yield settings
+    finally:
+        stop_worker(worker)
 
 
 async def upgrade_schema(settings: Settings) -> None:

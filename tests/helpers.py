@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from confidant.config import Settings
+from confidant.db import Database
+from confidant.jobs.models import FAILED, QUEUED, RUNNING, Job
 from tests.conftest import TINY_MODEL_DIR
 
 PASSWORD = "correct horse battery staple"
@@ -87,12 +90,60 @@ def run_cli(
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    return {
+    env = {
         "CONFIDANT_DATA_DIR": str(settings.data_dir),
         "CONFIDANT_DATABASE_URL": settings.resolved_database_url,
         "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
         "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
+        "CONFIDANT_LLM_MODEL": settings.llm_model,
     }
+    if settings.redis_url:
+        env["CONFIDANT_REDIS_URL"] = settings.redis_url
+    return env
+
+
+def start_worker(
+    settings: Settings, log: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A real `confidant worker` process for these settings."""
+    env = {
+        **os.environ,
+        **settings_env(settings),
+        "CONFIDANT_JOBS_HEARTBEAT_SECONDS": str(settings.jobs_heartbeat_seconds),
+        "HF_HUB_OFFLINE": "1",
+        **(extra_env or {}),
+    }
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "confidant", "worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def jobs_settled(db: Database, limit: float = 120) -> None:
+    """Wait until the workers have finished every job; a failed job fails the test."""
+    deadline = time.monotonic() + limit
+    while True:
+        async with db.transaction() as session:
+            waiting = await session.scalar(
+                select(func.count()).where(Job.state.in_([QUEUED, RUNNING]))
+            )
+            if not waiting:
+                query = select(Job.kind, Job.detail).where(Job.state == FAILED)
+                failed = (await session.execute(query)).all()
+                assert not failed, f"jobs failed: {failed}"
+                return
+        assert time.monotonic() < deadline, f"{waiting} jobs still waiting for a worker"
+        await asyncio.sleep(0.05)
 
 
 def free_port() -> int:

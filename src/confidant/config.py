@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DATABASE_BROKER = "confidant-db"  # kombu transport alias: see jobs/celery_app.py
 DEFAULT_LLM_MODEL = "HuggingFaceTB/SmolLM2-360M-Instruct"
 DEFAULT_SYSTEM_PROMPT = (
     "You are Confidant, a warm and supportive wellbeing companion. Listen carefully, "
@@ -116,6 +117,23 @@ class Settings(BaseSettings):
     jobs_heartbeat_seconds: float = Field(default=5.0, gt=0)
     jobs_heartbeat_timeout_seconds: float = Field(default=60.0, gt=0)
 
+    finetune_base_models: list[str] = Field(
+        default_factory=list,
+        description="extra local base models users may fine-tune (besides the loaded ones)",
+    )
+    finetune_user_interval_hours: float = Field(
+        default=24.0, ge=0, description="a user may start one fine-tune per this many hours"
+    )
+    finetune_auto_min_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="new diary and chat text (characters) that queues a fine-tune by itself",
+    )
+    finetune_device: str = "auto"
+    llm_max_resident_adapters: int = Field(
+        default=8, ge=1, description="adapters kept loaded on a base model (LRU)"
+    )
+
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
@@ -157,7 +175,11 @@ class Settings(BaseSettings):
     @property
     def jobs_broker_url(self) -> str:
         """Redis when configured; else kombu's SQLAlchemy transport on a file in DATA_DIR."""
-        return self.redis_url or f"sqla+sqlite:///{self.data_dir / 'jobs-broker.db'}"
+        return self.redis_url or f"{DATABASE_BROKER}+sqlite:///{self.data_dir / 'jobs-broker.db'}"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.data_dir / "adapters"
 
     @property
     def resolved_ledger_origin(self) -> str:

@@ -16,6 +16,7 @@ from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
+from confidant.finetune.router import router as finetune_router
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import router as jobs_router
 from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
@@ -40,14 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         runtime.models.start()
-        runtime.jobs.start()
         preload = asyncio.create_task(runtime.rag.preload())
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_guests_forever(runtime))
         sequencer = asyncio.create_task(
             runtime.sequencer.run(settings.ledger_sequence_interval_seconds)
         )
-        reaper = asyncio.create_task(_fail_abandoned_jobs_forever(runtime))
+        reaper = asyncio.create_task(_look_after_jobs_forever(runtime))
         worker = start_embedded_worker() if settings.jobs_worker == "embedded" else None
         try:
             yield
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openai_router)
     app.include_router(auth_router)
     app.include_router(ledger_router)
+    app.include_router(finetune_router)
     app.include_router(jobs_router)
     app.include_router(models_router)
     app.include_router(health.router)
@@ -103,13 +104,15 @@ async def _sequence_what_is_left(runtime: Runtime) -> None:
         log.exception("could not sequence the last ledger leaves at shutdown")
 
 
-async def _fail_abandoned_jobs_forever(runtime: Runtime) -> None:
+async def _look_after_jobs_forever(runtime: Runtime) -> None:
+    """Fail jobs whose worker died; send again the ones that waited too long."""
     timeout = runtime.settings.jobs_heartbeat_timeout_seconds
     while True:
         try:
             failed = await jobs_service.fail_abandoned(runtime.db, timeout)
             if failed:
                 log.warning("failed %d jobs whose worker stopped responding", failed)
+            await jobs_service.resend_waiting(runtime.db, runtime.send_job, timeout * 5)
         except Exception:
             log.exception("checking for abandoned jobs failed; will retry")
         await asyncio.sleep(timeout / 2)

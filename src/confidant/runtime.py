@@ -13,8 +13,7 @@ from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.db import Database
 from confidant.jobs.celery_app import make_celery, sender
-from confidant.jobs.dispatch import DISPATCH_INFO_KEY
-from confidant.jobs.inprocess import QUEUE_INFO_KEY, JobQueue
+from confidant.jobs.dispatch import DISPATCH_INFO_KEY, Sender
 from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
 from confidant.ledger.recorder import RECORDER_INFO_KEY
 from confidant.ledger.sequencer import Sequencer
@@ -39,9 +38,9 @@ class Runtime:
     models: ModelRegistry
     crisis: CrisisScreen
     rag: RagEngine
-    jobs: JobQueue
     ledger: Ledger
     sequencer: Sequencer
+    send_job: Sender
 
     @classmethod
     async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
@@ -54,13 +53,12 @@ class Runtime:
             Database(settings.resolved_keystore_url, immediate=immediate_transactions), keyring
         )
         read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
-        jobs = JobQueue()
+        send_job = sender(make_celery(settings))
         ledger = Ledger.build(settings, await keystore.system_secret(PSEUDONYM_SECRET))
         session_info = {
             CACHE_INFO_KEY: read_cache,
-            QUEUE_INFO_KEY: jobs,
             RECORDER_INFO_KEY: ledger.recorder,
-            DISPATCH_INFO_KEY: sender(make_celery(settings)),
+            DISPATCH_INFO_KEY: send_job,
         }
         db = Database(
             settings.resolved_database_url, session_info, immediate=immediate_transactions
@@ -79,13 +77,12 @@ class Runtime:
             models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
             crisis=CrisisScreen.from_files(settings.crisis_resources_file),
             rag=RagEngine(settings),
-            jobs=jobs,
             ledger=ledger,
             sequencer=ledger.sequencer(settings, db),
+            send_job=send_job,
         )
 
     async def close(self) -> None:
-        await self.jobs.stop()
         await self.rag.close()
         await self.models.aclose()
         await self.limiter.close()

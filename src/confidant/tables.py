@@ -4,6 +4,7 @@ key between them) in any process, not only those that happen to import them all.
 import confidant.auth.models
 import confidant.chats.models
 import confidant.diary.models
+import confidant.finetune.models
 import confidant.jobs.models
 import confidant.ledger.models
 import confidant.rag.models

@@ -4,16 +4,16 @@ the API; a worker SIGKILLed mid-job leaves no job running for ever."""
 from __future__ import annotations
 
 import asyncio
-import os
+import json
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
 
@@ -24,9 +24,11 @@ from tests.helpers import (
     Account,
     assert_error,
     free_port,
+    jobs_settled,
     register,
     serve,
-    settings_env,
+    start_worker,
+    stop_worker,
     wait_ready,
 )
 
@@ -41,33 +43,13 @@ async def deployment(tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[Sett
         yield settings, app
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **settings_env(settings),
-        "CONFIDANT_REDIS_URL": str(settings.redis_url),
-        "CONFIDANT_JOBS_HEARTBEAT_SECONDS": str(settings.jobs_heartbeat_seconds),
-        "HF_HUB_OFFLINE": "1",
-    }
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "confidant", "worker"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-
 @pytest.fixture
 def worker(
     deployment: tuple[Settings, FastAPI], tmp_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     process = start_worker(deployment[0], tmp_path / "worker.log")
     yield process
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
+    stop_worker(process)
 
 
 async def wait_for(
@@ -83,16 +65,22 @@ async def wait_for(
 
 
 async def diary(http: httpx.AsyncClient, account: Account, entries: int) -> None:
-    for day in range(entries):
-        response = await http.post(
-            "/api/diary",
-            headers=account.headers,
-            json={
+    """Entries imported in one request (so one indexing job)."""
+    document = {
+        "entries": [
+            {
                 "date": f"2026-0{1 + day % 9}-{1 + day % 28:02d}",
                 "text": f"Entry {day}: walked by the river, thought about work and sleep. " * 8,
-            },
-        )
-        assert response.status_code == 201
+            }
+            for day in range(entries)
+        ]
+    }
+    response = await http.post(
+        "/api/diary/import",
+        headers=account.headers,
+        files={"file": ("diary.json", json.dumps(document), "application/json")},
+    )
+    assert response.status_code == 201, response.text
 
 
 async def test_a_reindex_runs_on_a_real_worker(
@@ -109,7 +97,8 @@ async def test_a_reindex_runs_on_a_real_worker(
         assert job["state"] == "succeeded", job
         assert (job["progress"], job["total"]) == (1, 1)
         listed = (await http.get("/api/jobs", headers=account.headers)).json()
-        assert [item["id"] for item in listed] == [job["id"]]
+        assert [(item["id"], item["kind"]) for item in listed][0] == (job["id"], "rag.reindex")
+        assert [item["kind"] for item in listed[1:]] == ["rag.index"]  # the diary import
         assert_error(await http.post(f"/api/jobs/{job['id']}/cancel", headers=account.headers), 409)
 
 
@@ -139,8 +128,7 @@ async def test_a_cancelled_queued_job_never_runs(
         try:
             await wait_for(http, account, follow["id"], {"succeeded"})
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_worker(process)
         again = (await http.get(f"/api/jobs/{job['id']}", headers=account.headers)).json()
         assert again["state"] == "cancelled"
         assert again["startedAt"] is None
@@ -153,10 +141,10 @@ async def test_a_worker_killed_mid_job_leaves_no_job_running(
     async with client_for(app) as http:
         account = await register(http)
         await diary(http, account, 150)
-        await app.state.runtime.jobs.join()
-        job = (await http.post("/api/rag/reindex", headers=account.headers)).json()
         process = start_worker(settings, tmp_path / "worker.log")
         try:
+            await jobs_settled(app.state.runtime.db)
+            job = (await http.post("/api/rag/reindex", headers=account.headers)).json()
             await wait_for(http, account, job["id"], {"running", "succeeded"})
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
@@ -184,7 +172,13 @@ async def test_the_embedded_default_runs_jobs_with_nothing_but_sqlite(tmp_path: 
             job = (await http.post("/api/rag/reindex", headers=account.headers)).json()
             done = await wait_for(http, account, job["id"], {"succeeded", "failed"})
         assert done["state"] == "succeeded", (tmp_path / "server.log").read_text()[-2000:]
-    finally:
-        server.send_signal(signal.SIGTERM)
+        children = psutil.Process(server.pid).children()
+        (worker,) = [child for child in children if "worker" in child.cmdline()]
+        server.send_signal(signal.SIGKILL)  # the worker must not outlive its server
         server.wait(timeout=60)
+        worker.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
     assert (settings.data_dir / "jobs-broker.db").exists()

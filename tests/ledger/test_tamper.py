@@ -44,7 +44,6 @@ async def ledgered(tmp_path_factory: pytest.TempPathFactory) -> Ledgered:
                 await http.patch("/api/users/me", headers=account.headers, json={"name": "New"})
                 await http.post("/api/auth/refresh", json={"refreshToken": account.refresh})
             await http.delete("/api/users/me", headers=account.headers)
-        await app.state.runtime.jobs.join()
         await app.state.runtime.sequencer.drain()
     return Ledgered(settings, settings.data_dir / "confidant.db")
 

@@ -4,16 +4,28 @@ grounded replies with sources, isolation, and no plaintext in the vector store."
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 from sqlalchemy import func, select
 
+from confidant.auth.models import User
 from confidant.config import Settings
+from confidant.diary import service as diary_service
+from confidant.diary.schemas import EntryCreate
+from confidant.jobs import service as jobs_service
+from confidant.jobs.dispatch import DISPATCH_INFO_KEY
+from confidant.jobs.models import Job
+from confidant.rag import service as rag_service
 from confidant.rag.models import Chunk
+from confidant.rag.vector_store import Hit, LanceVectorStore
 from confidant.runtime import Runtime
-from tests.helpers import Account, assert_error, register
+from tests.conftest import with_worker
+from tests.helpers import Account, assert_error, jobs_settled, register
 
 ENTRIES = [
     ("2025-03-03", "Slept terribly, maybe four hours. Kept waking up worrying about the exam."),
@@ -37,7 +49,7 @@ async def diary_of(client: httpx.AsyncClient, runtime: Runtime) -> Account:
             "/api/diary", json={"date": day, "text": text}, headers=account.headers
         )
         assert response.status_code == 201
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     return account
 
 
@@ -96,6 +108,15 @@ async def chunk_ids(runtime: Runtime, entry_id: str) -> set[str]:
         return set(await session.scalars(select(Chunk.id).where(Chunk.source_id == entry_id)))
 
 
+async def stored_vectors(runtime: Runtime, user_id: str, vector: NDArray[np.float32]) -> list[Hit]:
+    """What the store on disk holds (the worker wrote it; this process's copies may lag)."""
+    store = LanceVectorStore(runtime.settings.data_dir / "vectors", len(vector))
+    try:
+        return await store.search(user_id, vector, 50)
+    finally:
+        await store.close()
+
+
 async def test_indexing_is_incremental(client: httpx.AsyncClient, runtime: Runtime) -> None:
     account = await diary_of(client, runtime)
     entries = (await client.get("/api/diary?limit=10", headers=account.headers)).json()["items"]
@@ -107,17 +128,16 @@ async def test_indexing_is_incremental(client: httpx.AsyncClient, runtime: Runti
         json={"text": "Went sailing with Bartholomew."},
         headers=account.headers,
     )
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     assert await chunk_ids(runtime, untouched["id"]) == before_untouched
     assert (await chunk_ids(runtime, edited["id"])).isdisjoint(before_edited)
     assert (await search(client, account, "Bartholomew"))["results"][0]["entryId"] == edited["id"]
 
     await client.delete(f"/api/diary/{untouched['id']}", headers=account.headers)
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     assert await chunk_ids(runtime, untouched["id"]) == set()
-    store = await runtime.rag.store()
     vector = runtime.rag.embedder.encode([untouched["text"]])[0]
-    hits = {h.chunk_id for h in await store.search(account.user_id, vector, 50)}
+    hits = {h.chunk_id for h in await stored_vectors(runtime, account.user_id, vector)}
     assert hits.isdisjoint(before_untouched)
 
 
@@ -125,12 +145,11 @@ async def test_deleting_the_account_removes_every_vector(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     account = await diary_of(client, runtime)
-    store = await runtime.rag.store()
     vector = runtime.rag.embedder.encode(["exam"])[0]
-    assert await store.search(account.user_id, vector, 10)
+    assert await stored_vectors(runtime, account.user_id, vector)
     await client.delete("/api/users/me", headers=account.headers)
-    await runtime.jobs.join()
-    assert await store.search(account.user_id, vector, 10) == []
+    await jobs_settled(runtime.db)
+    assert await stored_vectors(runtime, account.user_id, vector) == []
     async with runtime.db.transaction() as session:
         left = await session.scalar(select(func.count()).where(Chunk.user_id == account.user_id))
     assert left == 0
@@ -145,7 +164,7 @@ async def test_vector_store_files_hold_no_diary_words(
         json={"date": "2025-05-05", "text": "Quetzalcoatlus sandwiches at Zyxwvut harbour."},
         headers=account.headers,
     )
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     files = [p for p in Path(settings.data_dir / "vectors").rglob("*") if p.is_file()]
     assert files, "the embedded store writes files"
     stored = b"".join(p.read_bytes() for p in files)
@@ -202,7 +221,7 @@ async def test_chat_messages_are_remembered_unless_turned_off(
         json={"chatId": chat["id"], "content": "My cat Mephistopheles knocked over the plant."},
         headers=account.headers,
     )
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     found = await search(client, account, "Mephistopheles")
     assert found["results"][0]["sourceType"] == "message"
 
@@ -214,7 +233,7 @@ async def test_chat_messages_are_remembered_unless_turned_off(
         json={"chatId": chat["id"], "content": "Barnabus the hamster escaped."},
         headers=account.headers,
     )
-    await runtime.jobs.join()
+    await jobs_settled(runtime.db)
     # Turning it off also forgets what was already remembered.
     assert (await search(client, account, "Mephistopheles Barnabus"))["results"] == []
 
@@ -234,25 +253,26 @@ async def test_another_process_sees_new_entries_at_once(tmp_path: Path) -> None:
 
     settings = make_settings(tmp_path)
     await upgrade_schema(settings)
-    async for writer in started_app(settings):
-        async for reader in started_app(settings):
-            async with client_for(writer) as a, client_for(reader) as b:
-                account = await register(a)
-                await a.post(
-                    "/api/diary",
-                    json={"date": "2025-01-01", "text": "Plain day."},
-                    headers=account.headers,
-                )
-                await writer.state.runtime.jobs.join()
-                assert (await search(b, account, "plain"))["results"]  # reader caches now
-                await a.post(
-                    "/api/diary",
-                    json={"date": "2025-01-02", "text": "Saw a Xylophagous beetle."},
-                    headers=account.headers,
-                )
-                await writer.state.runtime.jobs.join()
-                found = await search(b, account, "Xylophagous")
-                assert found["results"][0]["date"] == "2025-01-02"
+    async for _ in with_worker(settings):
+        async for writer in started_app(settings):
+            async for reader in started_app(settings):
+                async with client_for(writer) as a, client_for(reader) as b:
+                    account = await register(a)
+                    await a.post(
+                        "/api/diary",
+                        json={"date": "2025-01-01", "text": "Plain day."},
+                        headers=account.headers,
+                    )
+                    await jobs_settled(writer.state.runtime.db)
+                    assert (await search(b, account, "plain"))["results"]  # reader caches now
+                    await a.post(
+                        "/api/diary",
+                        json={"date": "2025-01-02", "text": "Saw a Xylophagous beetle."},
+                        headers=account.headers,
+                    )
+                    await jobs_settled(writer.state.runtime.db)
+                    found = await search(b, account, "Xylophagous")
+                    assert found["results"][0]["date"] == "2025-01-02"
 
 
 async def test_in_memory_copies_extended_in_place_match_a_fresh_load(
@@ -262,8 +282,24 @@ async def test_in_memory_copies_extended_in_place_match_a_fresh_load(
     from confidant.rag import keyword
     from confidant.rag.models import IndexState
 
-    account = await diary_of(client, runtime)  # each entry was added to the cached copies
+    account = await register(client)
+    await rag_service.warm(runtime, account.user_id)
+    # This test is the worker for these entries' jobs, so that their chunks extend the
+    # copies cached in this process.
     async with runtime.db.transaction() as session:
+        session.info.pop(DISPATCH_INFO_KEY)
+        user = await session.get(User, account.user_id)
+        assert user is not None
+        for day, text in ENTRIES:
+            await diary_service.create(
+                runtime, session, user, EntryCreate(date=date.fromisoformat(day), text=text)
+            )
+    async with runtime.db.transaction() as session:
+        job_ids = list(await session.scalars(select(Job.id).where(Job.user_id == user.id)))
+    for job_id in job_ids:
+        await jobs_service.run(runtime, runtime.db, job_id, heartbeat_seconds=5)
+    async with runtime.db.transaction() as session:
+        assert (await session.get(Job, job_ids[0])).state == "succeeded"  # type: ignore[union-attr]
         state = await session.get(IndexState, account.user_id)
         assert state is not None
         cached = await runtime.rag.keywords.get(session, account.user_id, state.version)

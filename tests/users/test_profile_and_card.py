@@ -27,6 +27,7 @@ async def test_profile_preferences_and_stats(client: httpx.AsyncClient) -> None:
         "language": "en",
         "timeZone": "UTC",
         "rememberChats": True,
+        "autoFineTune": True,
     }
     assert me["stats"] == {"streakDays": 0, "level": 1, "xp": 0}
 

@@ -29,12 +29,14 @@ from confidant.chats.schemas import (
 from confidant.crypto.envelope import DataKey
 from confidant.db import new_id, utcnow
 from confidant.errors import NotFound
+from confidant.finetune import service as finetune_service
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
 from confidant.llm.context import fit_context
 from confidant.llm.generation import complete, default_params, stream_reply
 from confidant.pagination import Page, decode_cursor, encode_cursor
 from confidant.rag import answers as rag_answers
 from confidant.rag import service as rag_service
+from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_MESSAGE
 from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
@@ -111,7 +113,7 @@ async def delete_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: s
     chat = await own_chat(session, user, chat_id)
     message_ids = list(await session.scalars(select(Message.id).where(Message.chat_id == chat.id)))
     await rag_service.delete_source_chunks(session, user.id, message_ids)
-    rag_service.schedule_removal(rt, session, user.id, message_ids)
+    rag_tasks.schedule_removal(session, user.id, message_ids)
     await session.execute(delete(Message).where(Message.chat_id == chat.id))
     await session.delete(chat)
 
@@ -186,7 +188,9 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
     try:
         async with rt.db.transaction() as session:
             chat = await own_chat(session, user, chat_id)
-            model = rt.models.get(chat.model)
+            model = await finetune_service.personalize(
+                rt, session, user.id, rt.models.get(chat.model)
+            )
             key = await users_service.data_key(rt, user.id)
             history = await repository.messages_page(
                 session, chat.id, None, rt.settings.chat_history_messages
@@ -226,7 +230,7 @@ def _prepare_turn(
     session.add(message)
     chat.updated_at = utcnow()
     if user.preferences.get("remember_chats", True):
-        rag_service.schedule_index(rt, session, user.id, SOURCE_MESSAGE, [message.id])
+        rag_tasks.schedule_index(session, user.id, SOURCE_MESSAGE, [message.id])
     user_message = _message_out(message, key)
     return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
 
@@ -273,6 +277,8 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
 async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> QueryOut:
     """A one-shot question: answered, then stored encrypted (in a transaction of its own)."""
     model = rt.models.get(rt.models.require_available(model_name) if model_name else None)
+    async with rt.db.transaction() as session:
+        model = await finetune_service.personalize(rt, session, user.id, model)
     params = default_params(rt.settings)
     system_prompt, sources = await rag_answers.grounding(rt, user, query)
     context = fit_context(

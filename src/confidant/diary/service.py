@@ -15,6 +15,7 @@ from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportRes
 from confidant.errors import NotFound
 from confidant.pagination import Page, decode_cursor, encode_cursor
 from confidant.rag import service as rag_service
+from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
 from confidant.runtime import Runtime
 from confidant.users import service as users_service
@@ -67,7 +68,7 @@ def _add(
 async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCreate) -> EntryOut:
     key = await users_service.data_key(rt, user.id)
     entry = _add(rt, session, user, key, data)
-    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [entry.id])
+    rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [entry.id])
     return entry_out(entry, key)
 
 
@@ -91,7 +92,7 @@ async def update(
     if patch.tags is not None:
         entry.tags = list(patch.tags)
     entry.updated_at = utcnow()
-    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [entry.id])
+    rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [entry.id])
     return entry_out(entry, key)
 
 
@@ -99,7 +100,7 @@ async def delete(rt: Runtime, session: AsyncSession, user: User, entry_id: str) 
     entry = await own_entry(session, user, entry_id)
     await rag_service.delete_source_chunks(session, user.id, [entry.id])
     await session.delete(entry)
-    rag_service.schedule_removal(rt, session, user.id, [entry.id])
+    rag_tasks.schedule_removal(session, user.id, [entry.id])
 
 
 async def list_entries(
@@ -127,7 +128,7 @@ async def import_file(
     entries = importer.parse_upload(filename, raw, rag_service.user_today(user))
     key = await users_service.data_key(rt, user.id)
     added = [_add(rt, session, user, key, data) for data in entries]
-    rag_service.schedule_index(rt, session, user.id, SOURCE_DIARY, [e.id for e in added])
+    rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [e.id for e in added])
     days = [e.date for e in entries]
     return ImportResult(
         created=len(entries), first_date=min(days, default=None), last_date=max(days, default=None)

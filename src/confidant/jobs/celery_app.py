@@ -10,11 +10,23 @@ import asyncio
 from typing import Any
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport import sqlalchemy as kombu_database
 
-from confidant.config import Settings
+from confidant.config import DATABASE_BROKER, Settings
 
 RUN_JOB = "confidant.run_job"
 QUEUE = "confidant"
+
+
+class DatabaseTransport(kombu_database.Transport):
+    """kombu's SQLAlchemy transport, polling every 0.1 s instead of every second (which
+    would be most of a diary entry's time to searchable)."""
+
+    polling_interval = 0.1
+
+
+TRANSPORT_ALIASES[DATABASE_BROKER] = f"{__name__}:DatabaseTransport"
 
 
 def make_celery(settings: Settings) -> Celery:

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 
 def load_handlers() -> None:
+    import confidant.finetune.tasks
     import confidant.rag.tasks  # noqa: F401

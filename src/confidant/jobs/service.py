@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.db import Database, utcnow
+from confidant.db import Database, new_id, utcnow
 from confidant.errors import Conflict, NotFound
-from confidant.jobs.dispatch import dispatch_after_commit
+from confidant.jobs.dispatch import Sender, dispatch_after_commit
 from confidant.jobs.models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
 
 log = logging.getLogger("confidant.jobs")
@@ -50,15 +50,24 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-async def submit(
+def submit(
     session: AsyncSession, kind: str, user_id: str | None, params: dict[str, Any] | None = None
 ) -> Job:
     """A queued job, sent to the workers once (and only if) this transaction commits."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for job kind {kind!r}")
-    job = Job(kind=kind, user_id=user_id, params=params or {}, state=QUEUED)
+    job = Job(
+        id=new_id(),
+        kind=kind,
+        user_id=user_id,
+        params=params or {},
+        state=QUEUED,
+        progress=0,
+        attempts=0,
+        cancel_requested=False,
+        created_at=utcnow(),
+    )
     session.add(job)
-    await session.flush()
     dispatch_after_commit(session, job.id)
     return job
 
@@ -79,11 +88,16 @@ async def cancel(session: AsyncSession, user: User, job_id: str) -> Job:
     job = await own_job(session, user, job_id)
     if job.state in FINISHED:
         raise Conflict(f"The job has already {job.state}")
+    request_cancel(job)
+    return job
+
+
+def request_cancel(job: Job) -> None:
+    """A queued job is cancelled at once; a running one at its worker's next heartbeat."""
     if job.state == QUEUED:
         job.state, job.finished_at = CANCELLED, utcnow()
     else:
-        job.cancel_requested = True  # the worker stops it at its next heartbeat
-    return job
+        job.cancel_requested = True
 
 
 # --- the worker's side -------------------------------------------------------------------
@@ -155,6 +169,26 @@ async def _finish(
                 heartbeat_at=utcnow(),
             )
         )
+
+
+async def resend_waiting(db: Database, send: Sender, older_than_seconds: float) -> int:
+    """Send again jobs queued (or last sent) this long ago and still not taken: their
+    message was lost (a broker down at commit, a flushed Redis) or waits behind others.
+    Harmless either way, since a job runs only from the queued state."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    last_sent = func.coalesce(Job.heartbeat_at, Job.created_at)  # queued: when last sent
+    async with db.transaction() as session:
+        job_ids = list(
+            await session.scalars(
+                update(Job)
+                .where(Job.state == QUEUED, last_sent < cutoff)
+                .values(heartbeat_at=utcnow())
+                .returning(Job.id)
+            )
+        )
+    for job_id in job_ids:
+        send(job_id)
+    return len(job_ids)
 
 
 async def fail_abandoned(db: Database, timeout_seconds: float) -> int:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from confidant.errors import DomainError
+
+if TYPE_CHECKING:
+    from confidant.llm.adapters import AdapterRef
 
 Role = Literal["system", "user", "assistant"]
 ChatMessage = dict[str, str]  # {"role": ..., "content": ...}
@@ -30,8 +33,14 @@ class ChatModel(Protocol):
     def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
         """An upper bound of what each message adds to a templated conversation."""
 
-    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> AsyncIterator[str]:
-        """Text deltas of the reply. Closing the iterator early stops the generation."""
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        adapter: AdapterRef | None = None,
+    ) -> AsyncIterator[str]:
+        """Text deltas of the reply, with the user's adapter when given. Closing the
+        iterator early stops the generation."""
 
     async def aclose(self) -> None:
         """Release the model (memory, connections)."""

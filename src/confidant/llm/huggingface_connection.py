@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from confidant.imports import ML_IMPORT_LOCK
+from confidant.llm.adapters import AdapterRef, AdapterResidency
 from confidant.llm.admission import Admission
 from confidant.llm.base import ChatMessage, GenerationParams
 
@@ -39,6 +40,7 @@ class HuggingFaceChatModel:
         device: str = "auto",
         admission: Admission,
         local_files_only: bool = False,
+        max_resident_adapters: int = 8,
     ) -> None:
         """Load `name` (a hub id or a local path); blocking, so call it from a thread."""
         with ML_IMPORT_LOCK:
@@ -61,6 +63,7 @@ class HuggingFaceChatModel:
             getattr(self.model.config, "max_position_embeddings", None) or 2048
         )
         self.tokens_generated = 0  # every token this model produced; tests watch it
+        self.adapters = AdapterResidency(self.model, max_resident_adapters)
 
     def _encode(self, messages: list[ChatMessage]) -> Any:
         return self.tokenizer.apply_chat_template(
@@ -87,11 +90,14 @@ class HuggingFaceChatModel:
         return self.count_tokens([{"role": "user", "content": ""}])
 
     async def stream(
-        self, messages: list[ChatMessage], params: GenerationParams
+        self,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        adapter: AdapterRef | None = None,
     ) -> AsyncIterator[str]:
         from transformers import AsyncTextIteratorStreamer
 
-        async with self._admission.slot():
+        async with self._admission.slot(), self.adapters.use(adapter):
             inputs = self._encode(messages).to(self.device)
             streamer = AsyncTextIteratorStreamer(
                 self.tokenizer, skip_prompt=True, skip_special_tokens=True

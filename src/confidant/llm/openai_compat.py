@@ -8,6 +8,7 @@ from typing import cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from confidant.llm.adapters import AdapterRef
 from confidant.llm.admission import Admission
 from confidant.llm.base import (
     ChatMessage,
@@ -45,12 +46,16 @@ class OpenAICompatibleChatModel:
         return approximate_tokens_each(messages)
 
     async def stream(
-        self, messages: list[ChatMessage], params: GenerationParams
+        self,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        adapter: AdapterRef | None = None,
     ) -> AsyncIterator[str]:
+        """With an adapter: the server serves it under its name (vLLM's LoRA adapters)."""
         async with self._admission.slot():
             try:
                 response = await self._client.chat.completions.create(
-                    model=self.name,
+                    model=adapter.name if adapter is not None else self.name,
                     messages=cast(list[ChatCompletionMessageParam], messages),
                     stream=True,
                     max_tokens=params.max_new_tokens,

@@ -86,7 +86,11 @@ class ModelRegistry:
         from confidant.llm.huggingface_connection import HuggingFaceChatModel
 
         return HuggingFaceChatModel(
-            name, dtype=settings.llm_dtype, device=settings.llm_device, admission=admission
+            name,
+            dtype=settings.llm_dtype,
+            device=settings.llm_device,
+            admission=admission,
+            max_resident_adapters=settings.llm_max_resident_adapters,
         )
 
     def get(self, name: str | None = None) -> ChatModel:

@@ -1,4 +1,4 @@
-"""HTTP for the models: what is available, and switching the service's model at run time."""
+"""HTTP for switching the service's model at run time (listing: finetune.router)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,6 @@ def _out(entry: ModelEntry, registry: ModelRegistry) -> ModelOut:
         reason=entry.reason,
         default=entry.name == registry.default_name,
     )
-
-
-@router.get("", response_model=list[ModelOut])
-async def list_models(principal: CurrentPrincipal, rt: RuntimeDep) -> list[ModelOut]:
-    """Every model the service knows, with its status (and why it is unavailable)."""
-    return [_out(entry, rt.models) for entry in rt.models.entries()]
 
 
 @router.post("/use", response_model=ModelOut, status_code=status.HTTP_202_ACCEPTED)

@@ -21,7 +21,17 @@ CORPUS = [
 ]
 
 
-def build_tiny_chat_model(directory: Path, *, context_window: int = 512, seed: int = 0) -> Path:
+def build_tiny_chat_model(
+    directory: Path,
+    *,
+    context_window: int = 512,
+    seed: int = 0,
+    hidden_size: int = 32,
+    layers: int = 2,
+    intermediate_size: int = 64,
+    heads: int = 2,
+) -> Path:
+    """The default is tiny (~60k parameters); the sizes build bigger ones (benchmarks)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -48,11 +58,11 @@ def build_tiny_chat_model(directory: Path, *, context_window: int = 512, seed: i
     fast.save_pretrained(directory)
     config = LlamaConfig(
         vocab_size=len(fast),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
         max_position_embeddings=context_window,
         bos_token_id=fast.bos_token_id,
         eos_token_id=fast.eos_token_id,

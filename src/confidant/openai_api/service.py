@@ -11,6 +11,7 @@ from typing import Any
 from confidant.auth.service import Principal
 from confidant.chats.streaming import sse
 from confidant.errors import InvalidInput
+from confidant.finetune import service as finetune_service
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams, approximate_tokens
 from confidant.llm.context import fit_context
 from confidant.llm.generation import stream_reply
@@ -49,6 +50,8 @@ async def prepare(rt: Runtime, principal: Principal, request: ChatCompletionRequ
             details={"field": "model", "available": model_names(rt)},
         )
     model = rt.models.get(None if request.model == COMPANION_MODEL else request.model)
+    async with rt.db.transaction() as session:
+        model = await finetune_service.personalize(rt, session, principal.user.id, model)
     instructions = [m.content for m in request.messages if m.role in ("system", "developer")]
     history: list[ChatMessage] = [
         {"role": m.role, "content": m.content}

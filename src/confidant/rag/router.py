@@ -43,5 +43,5 @@ async def rag_query(body: RagQueryIn, principal: StreamingPrincipal, rt: Runtime
 @router.post("/api/rag/reindex", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
 async def reindex(principal: CurrentPrincipal, session: SessionDep) -> JobOut:
     """Rebuild your own search index from scratch, on a worker; watch it at /api/jobs/{id}."""
-    job = await jobs_service.submit(session, tasks.REINDEX, principal.user.id)
+    job = jobs_service.submit(session, tasks.REINDEX, principal.user.id)
     return job_out(job)

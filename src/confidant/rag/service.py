@@ -22,7 +22,6 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import new_id, utcnow
 from confidant.diary.models import DiaryEntry
-from confidant.jobs.inprocess import after_commit
 from confidant.rag import dates, keyword
 from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm, IndexState
 from confidant.rag.splitter import ChunkDraft
@@ -49,50 +48,6 @@ class Source:
 
 
 # --- indexing --------------------------------------------------------------------------
-
-
-def schedule_index(
-    rt: Runtime, session: AsyncSession, user_id: str, source_type: str, source_ids: list[str]
-) -> None:
-    """(Re)index entries or messages, in batches, once the current transaction commits."""
-
-    async def job() -> None:
-        for start in range(0, len(source_ids), INDEX_BATCH):
-            await index_sources(rt, user_id, source_type, source_ids[start : start + INDEX_BATCH])
-
-    after_commit(session, job)
-
-
-def schedule_removal(
-    rt: Runtime, session: AsyncSession, user_id: str, source_ids: list[str]
-) -> None:
-    """Drop the vectors of these sources once the current transaction commits
-    (their chunk rows go in that transaction)."""
-
-    async def job() -> None:
-        await (await rt.rag.store()).delete_sources(user_id, source_ids)
-
-    after_commit(session, job)
-
-
-def schedule_user_removal(rt: Runtime, session: AsyncSession, user_id: str) -> None:
-    async def job() -> None:
-        await (await rt.rag.store()).delete_user(user_id)
-
-    after_commit(session, job)
-
-
-async def forget_chat_messages(rt: Runtime, session: AsyncSession, user_id: str) -> None:
-    """Drop everything indexed from the user's chat messages (they opted out)."""
-    source_ids = list(
-        await session.scalars(
-            select(Chunk.source_id)
-            .where(Chunk.user_id == user_id, Chunk.source_type == SOURCE_MESSAGE)
-            .distinct()
-        )
-    )
-    await delete_source_chunks(session, user_id, source_ids)
-    schedule_removal(rt, session, user_id, source_ids)
 
 
 async def delete_source_chunks(session: AsyncSession, user_id: str, source_ids: list[str]) -> int:

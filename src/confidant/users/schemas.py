@@ -88,6 +88,10 @@ class Preferences(ApiModel):
     remember_chats: bool = Field(
         default=True, description="Let the companion search your past chat messages"
     )
+    auto_fine_tune: bool = Field(
+        default=True,
+        description="Train your personal adapter by itself once you have written enough new text",
+    )
 
 
 class PreferencesPatch(ApiModel):
@@ -96,6 +100,7 @@ class PreferencesPatch(ApiModel):
     language: Language | None = None
     time_zone: TimeZone | None = None
     remember_chats: bool | None = None
+    auto_fine_tune: bool | None = None
 
 
 class Stats(ApiModel):

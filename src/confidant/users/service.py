@@ -19,8 +19,9 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import new_id, utcnow
 from confidant.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.finetune import tasks as finetune_tasks
 from confidant.ledger.context import note_caller
-from confidant.rag import service as rag_service
+from confidant.rag import tasks as rag_tasks
 from confidant.runtime import Runtime
 from confidant.users import repository
 from confidant.users.avatar import clean_image
@@ -232,7 +233,7 @@ async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePat
     if patch.preferences is not None:
         changes = patch.preferences.model_dump(exclude_none=True, by_alias=False)
         if changes.get("remember_chats") is False and user.preferences.get("remember_chats", True):
-            await rag_service.forget_chat_messages(rt, session, user.id)
+            await rag_tasks.forget_chat_messages(session, user.id)
         user.preferences = Preferences(**{**user.preferences, **changes}).model_dump()
     if patch.medical_card is not None:
         update_card(await own_card(session, user), key, patch.medical_card)
@@ -307,5 +308,6 @@ async def delete_account(rt: Runtime, session: AsyncSession, user: User) -> None
     """Destroy the data key first (committed on its own), then every row of the user."""
     await rt.keystore.destroy(user_key_owner(user.id))
     track_user(session, user.id)
-    rag_service.schedule_user_removal(rt, session, user.id)
+    rag_tasks.schedule_user_removal(session, user.id)
+    finetune_tasks.schedule_user_removal(session, user.id)
     await session.execute(delete(User).where(User.id == user.id))

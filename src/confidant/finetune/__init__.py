@@ -1,0 +1,1 @@
+"""Per-user fine-tuning: LoRA adapters trained on a user's own data, served only to them."""
