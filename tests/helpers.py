@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import socket
 import subprocess
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import zxingcpp
+from PIL import Image
 from sqlalchemy import func, select
 
 from confidant.config import Settings
@@ -184,3 +187,16 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise AssertionError("the server did not come up")
+
+
+def decode_qr(png: bytes) -> str:
+    """The text of the one QR code in a PNG.
+
+    Only QR symbols are looked for: with every format on, zxing now and then also
+    reads a linear barcode out of a random QR pattern."""
+    results = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
+    texts = {result.text for result in results}
+    assert len(texts) == 1, texts
+    return texts.pop()

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import zxingcpp
 from fastapi import FastAPI
-from PIL import Image
 from sqlalchemy import update
 
 from confidant.auth import service as auth_service
@@ -16,7 +14,7 @@ from confidant.crypto.keystore import KeyMissing, user_key_owner
 from confidant.db import utcnow
 from confidant.runtime import Runtime
 from tests.conftest import client_for
-from tests.helpers import PASSWORD, assert_error, bearer, register, unique_email
+from tests.helpers import PASSWORD, assert_error, bearer, decode_qr, register, unique_email
 
 
 async def test_pin_login(client: httpx.AsyncClient) -> None:
@@ -68,20 +66,12 @@ async def test_pin_login_for_unknown_user_or_no_pin_is_401(client: httpx.AsyncCl
     assert assert_error(no_pin, 401) == assert_error(unknown, 401)
 
 
-def decode_qr_png(data: bytes) -> str:
-    import io
-
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))
-    assert len(results) == 1
-    return str(results[0].text)
-
-
 async def test_qr_login_signs_in_a_second_device_once(client: httpx.AsyncClient) -> None:
     account = await register(client)
     image = await client.get("/api/auth/qr", headers=account.headers)
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
-    qr_text = decode_qr_png(image.content)
+    qr_text = decode_qr(image.content)
 
     first = await client.post("/api/auth/qr-login", json={"qr": qr_text})
     assert first.status_code == 200

@@ -6,10 +6,9 @@ import io
 
 import httpx
 import pytest
-import zxingcpp
 from PIL import Image
 
-from tests.helpers import assert_error, register, unique_email
+from tests.helpers import assert_error, decode_qr, register, unique_email
 
 
 async def test_profile_preferences_and_stats(client: httpx.AsyncClient) -> None:
@@ -153,12 +152,6 @@ async def test_medical_card_round_trip(client: httpx.AsyncClient) -> None:
         assert stored[field] == value
 
 
-def qr_text(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1
-    return str(results[0].text)
-
-
 async def test_emergency_qr_shows_only_shareable_fields_and_regenerating_revokes(
     client: httpx.AsyncClient,
 ) -> None:
@@ -176,7 +169,7 @@ async def test_emergency_qr_shows_only_shareable_fields_and_regenerating_revokes
     first = await client.post("/api/qr", headers=account.headers)
     assert first.status_code == 200
     assert first.headers["content-type"] == "image/png"
-    link = qr_text(first.content)
+    link = decode_qr(first.content)
     assert link == first.headers["X-Card-Link"]
     path = "/api/cards/" + link.split("/api/cards/", 1)[1]
 
