@@ -134,9 +134,42 @@ class Settings(BaseSettings):
         default=8, ge=1, description="adapters kept loaded on a base model (LRU)"
     )
 
+    voice_stt_engine: Literal["pocketsphinx", "whisper", "faster-whisper"] = Field(
+        default="pocketsphinx", description="speech-to-text; pocketsphinx works offline as is"
+    )
+    voice_stt_model: str | None = Field(
+        default=None,
+        description="whisper: a transformers checkpoint (folder or hub id); faster-whisper: "
+        "a CTranslate2 folder or a size name; pocketsphinx: an acoustic model folder",
+    )
+    voice_tts_engine: Literal["espeak-ng", "vits"] = Field(
+        default="espeak-ng", description="text-to-speech; espeak-ng works offline as is"
+    )
+    voice_tts_model: str | None = Field(
+        default=None, description="vits: a transformers VITS checkpoint (folder or hub id)"
+    )
+    voice_tts_voice: str = Field(default="en-us+klatt2", description="espeak-ng voice")
+    voice_tts_words_per_minute: int = Field(default=160, ge=80, le=450)
+    voice_language: str = Field(default="en", description="the language Whisper listens for")
+    voice_device: str = "cpu"
+    voice_max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    voice_max_seconds: float = Field(default=300.0, gt=0)
+    voice_engine_timeout_seconds: float = Field(default=60.0, gt=0)
+    voice_audio_retention_hours: float = Field(
+        default=24.0, gt=0, description="how long recordings and spoken replies are kept"
+    )
+
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
+
+    @model_validator(mode="after")
+    def _voice_engines_have_models(self) -> Settings:
+        if self.voice_stt_engine != "pocketsphinx" and not self.voice_stt_model:
+            raise ValueError(f"CONFIDANT_VOICE_STT_MODEL is needed for {self.voice_stt_engine}")
+        if self.voice_tts_engine == "vits" and not self.voice_tts_model:
+            raise ValueError("CONFIDANT_VOICE_TTS_MODEL is needed for vits")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

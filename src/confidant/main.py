@@ -28,6 +28,8 @@ from confidant.openai_api.router import router as openai_router
 from confidant.rag.router import router as rag_router
 from confidant.runtime import Runtime
 from confidant.users.router import router as users_router
+from confidant.voice import service as voice_service
+from confidant.voice.router import router as voice_router
 
 log = logging.getLogger("confidant")
 
@@ -42,8 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await Runtime.start(settings)
         runtime.models.start()
         preload = asyncio.create_task(runtime.rag.preload())
+        voices = asyncio.create_task(runtime.voice.preload())
         app.state.runtime = runtime
-        purger = asyncio.create_task(_purge_guests_forever(runtime))
+        purger = asyncio.create_task(_purge_expired_forever(runtime))
         sequencer = asyncio.create_task(
             runtime.sequencer.run(settings.ledger_sequence_interval_seconds)
         )
@@ -54,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 stop_embedded_worker(worker)
-            for task in (purger, preload, sequencer, reaper):
+            for task in (purger, preload, voices, sequencer, reaper):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finetune_router)
     app.include_router(jobs_router)
     app.include_router(models_router)
+    app.include_router(voice_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         path_limits={
             "/api/users/me/avatar": avatar_limit,
             "/api/diary/import": settings.diary_import_max_bytes + MULTIPART_OVERHEAD,
+            "/api/messages/voice": settings.voice_max_upload_bytes + MULTIPART_OVERHEAD,
         },
     )
     app.add_middleware(LedgerMiddleware)
@@ -118,13 +123,15 @@ async def _look_after_jobs_forever(runtime: Runtime) -> None:
         await asyncio.sleep(timeout / 2)
 
 
-async def _purge_guests_forever(runtime: Runtime) -> None:
+async def _purge_expired_forever(runtime: Runtime) -> None:
+    """Guest accounts and voice clips past their time."""
     while True:
         try:
             async with runtime.db.transaction() as session:
                 purged = await auth_service.purge_expired(runtime, session)
-            if purged:
-                log.info("purged %d expired guest accounts", purged)
+                clips = await voice_service.purge_expired(session)
+            if purged or clips:
+                log.info("purged %d expired guest accounts, %d voice clips", purged, clips)
         except Exception:
-            log.exception("guest purge failed; will retry")
+            log.exception("purging expired guests and clips failed; will retry")
         await asyncio.sleep(runtime.settings.guest_purge_interval_seconds)

@@ -21,6 +21,7 @@ from confidant.llm.registry import ModelRegistry
 from confidant.rag.engine import RagEngine
 from confidant.ratelimit import Limiter, make_limiter
 from confidant.safety.crisis import CrisisScreen
+from confidant.voice.engines import VoiceEngines
 
 BLIND_INDEX_KEY = "blind-index"
 
@@ -41,6 +42,7 @@ class Runtime:
     ledger: Ledger
     sequencer: Sequencer
     send_job: Sender
+    voice: VoiceEngines
 
     @classmethod
     async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
@@ -80,6 +82,7 @@ class Runtime:
             ledger=ledger,
             sequencer=ledger.sequencer(settings, db),
             send_job=send_job,
+            voice=VoiceEngines(settings),
         )
 
     async def close(self) -> None:

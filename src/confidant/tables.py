@@ -9,4 +9,5 @@ import confidant.jobs.models
 import confidant.ledger.models
 import confidant.rag.models
 import confidant.safety.models
-import confidant.users.models  # noqa: F401
+import confidant.users.models
+import confidant.voice.models  # noqa: F401

@@ -1,8 +1,18 @@
-"""WS /ws/chats/{chat_id}: JSON frames in and out, replies streamed as deltas.
+"""WS /ws/chats/{chat_id}: JSON text frames in and out, replies streamed as deltas;
+voice messages as binary frames, answered with text and speech.
 
 In:  {"type": "message", "content": "..."} and {"type": "ping"}
+     Voice: {"type": "voice.start", "format": "wav" | "ogg"} (the reply's audio format,
+     wav by default), then the recording (WAV, WebM, Ogg, MP3 or M4A; one file) as
+     binary frames in order, then {"type": "voice.end"} to be answered or
+     {"type": "voice.cancel"} to drop it.
 Out: {"type": "delta", "content": "..."}, {"type": "message", ...stored reply...},
      {"type": "pong"}, {"type": "error", "error": {"code", "message", "details"}}
+     Voice: {"type": "transcript", "content": "...", "message": {...stored...}} first;
+     then deltas, and as each sentence is spoken {"type": "audio", "index": n,
+     "text": "...", "contentType": "...", "size": n} followed by one binary frame: that
+     sentence as a complete audio file; last the "message" frame, which adds "audio"
+     (the whole reply spoken, to GET) and "userAudio" (the recording as kept).
 The access token comes as `?token=` or as the subprotocols ["bearer", "<token>"].
 Close codes: 4401 bad token, 4404 not your chat. Leaving mid-reply stops the model.
 """
@@ -24,6 +34,8 @@ from confidant.chats import repository, service
 from confidant.chats.schemas import MessageCreate
 from confidant.errors import DomainError, error_body
 from confidant.runtime import Runtime
+from confidant.voice import service as voice_service
+from confidant.voice.recording import IncomingRecording, RecordingNotStarted
 
 router = APIRouter()
 
@@ -64,9 +76,10 @@ class ChatSocket:
         self.user = user
         self.chat_id = chat_id
         self.reply_task: asyncio.Task[None] | None = None
+        self.recording: IncomingRecording | None = None
 
     async def run(self) -> None:
-        inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        inbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         reader = asyncio.create_task(self._read(inbox))
         try:
             while (raw := await inbox.get()) is not None:
@@ -78,20 +91,21 @@ class ChatSocket:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
 
-    async def _read(self, inbox: asyncio.Queue[str | None]) -> None:
+    async def _read(self, inbox: asyncio.Queue[str | bytes | None]) -> None:
         try:
             while True:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                text = message.get("text")
-                if text is None and message.get("bytes") is not None:
-                    text = message["bytes"].decode("utf-8", errors="replace")
-                await inbox.put(text or "")
+                data = message.get("bytes")
+                await inbox.put(data if data is not None else message.get("text") or "")
         finally:
             await inbox.put(None)
 
-    async def _handle(self, raw: str) -> None:
+    async def _handle(self, raw: str | bytes) -> None:
+        if isinstance(raw, bytes):
+            await self._record(raw)
+            return
         try:
             frame = json.loads(raw)
         except ValueError:
@@ -102,12 +116,50 @@ class ChatSocket:
             await self._send({"type": "pong"})
         elif kind == "message":
             await self._start_reply(frame)
+        elif kind in ("voice.start", "voice.end", "voice.cancel"):
+            await self._voice_control(kind, frame)
         else:
-            await self._error("bad_frame", "Frame type must be 'message' or 'ping'")
+            await self._error(
+                "bad_frame",
+                "Frame type must be 'message', 'ping', 'voice.start', 'voice.end' or "
+                "'voice.cancel'",
+            )
 
-    async def _start_reply(self, frame: dict[str, Any]) -> None:
+    async def _voice_control(self, kind: str, frame: dict[str, Any]) -> None:
+        if kind == "voice.start":
+            reply_format = frame.get("format", "wav")
+            if reply_format not in ("wav", "ogg"):
+                fields = [{"field": "format", "message": "must be 'wav' or 'ogg'"}]
+                await self._error("validation_error", "Unknown audio format", fields)
+                return
+            limit = self.rt.settings.voice_max_upload_bytes
+            self.recording = IncomingRecording(reply_format, limit)
+            return
+        recording, self.recording = self.recording, None
+        if kind == "voice.cancel" or (recording is not None and recording.overflowed):
+            return
+        if recording is None:
+            error = RecordingNotStarted()
+            await self._error(error.code, error.message)
+        elif not await self._busy():
+            self.reply_task = asyncio.create_task(self._voice_reply(recording))
+
+    async def _record(self, chunk: bytes) -> None:
+        try:
+            if self.recording is None:
+                raise RecordingNotStarted()
+            self.recording.add(chunk)
+        except DomainError as error:
+            await self._error(error.code, error.message, error.details)
+
+    async def _busy(self) -> bool:
         if self.reply_task is not None and not self.reply_task.done():
             await self._error("busy", "Wait for the current reply to finish")
+            return True
+        return False
+
+    async def _start_reply(self, frame: dict[str, Any]) -> None:
+        if await self._busy():
             return
         try:
             message = MessageCreate(chat_id=self.chat_id, content=frame.get("content"))
@@ -136,6 +188,55 @@ class ChatSocket:
         await self._send(
             {"type": "message", **payload, "crisis": turn.crisis_resources is not None}
         )
+
+    async def _voice_reply(self, recording: IncomingRecording) -> None:
+        events = voice_service.converse(
+            self.rt,
+            self.user,
+            self.chat_id,
+            recording.audio(),
+            recording.reply_format,
+            sentence_audio=True,
+        )
+        try:
+            async for event in events:
+                await self._send_voice_event(event)
+        except DomainError as error:
+            await self._error(error.code, error.message, error.details)
+        except WebSocketDisconnect:
+            return
+
+    async def _send_voice_event(self, event: voice_service.VoiceEvent) -> None:
+        if isinstance(event, str):
+            await self._send({"type": "delta", "content": event})
+        elif isinstance(event, voice_service.Transcribed):
+            message = event.user_message.model_dump(mode="json", by_alias=True)
+            await self._send(
+                {"type": "transcript", "content": event.transcript, "message": message}
+            )
+        elif isinstance(event, voice_service.SentenceAudio):
+            await self._send(
+                {
+                    "type": "audio",
+                    "index": event.index,
+                    "text": event.text,
+                    "contentType": event.content_type,
+                    "size": len(event.data),
+                }
+            )
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await self.websocket.send_bytes(event.data)
+        else:
+            turn = event.model_dump(mode="json", by_alias=True)
+            await self._send(
+                {
+                    "type": "message",
+                    **turn["reply"],
+                    "crisis": turn["crisis"],
+                    "audio": turn["replyAudio"],
+                    "userAudio": turn["userAudio"],
+                }
+            )
 
     async def _error(self, code: str, message: str, details: Any = None) -> None:
         await self._send({"type": "error", **error_body(code, message, details)})

@@ -1,0 +1,115 @@
+"""The configured speech engines, loaded once per process and called off the event loop
+with a deadline, so a stuck or broken engine answers 503 instead of hanging."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from confidant.config import Settings
+from confidant.errors import DomainError
+from confidant.voice.audio import Pcm
+from confidant.voice.stt import FasterWhisper, PocketSphinx, SpeechToText, TransformersWhisper
+from confidant.voice.tts import EspeakNg, TextToSpeech, TransformersVits
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class VoiceEngineUnavailable(DomainError):
+    status_code = 503
+    code = "voice_engine_unavailable"
+
+
+class VoiceEngines:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stt: SpeechToText | None = None
+        self._tts: TextToSpeech | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def stt_name(self) -> str:
+        return self.settings.voice_stt_engine
+
+    @property
+    def tts_name(self) -> str:
+        return self.settings.voice_tts_engine
+
+    async def transcribe(self, pcm: Pcm) -> str:
+        stt = await self._call(self.stt_name, self._speech_to_text)
+        return await self._call(self.stt_name, stt.transcribe, pcm)
+
+    async def synthesize(self, text: str) -> Pcm:
+        tts = await self._call(self.tts_name, self._text_to_speech)
+        return await self._call(self.tts_name, tts.synthesize, text)
+
+    async def preload(self) -> None:
+        """Load both engines in the background at start; a failure is logged and
+        reported again, with its reason, to the requests that need the engine."""
+        for name, load in (
+            (self.stt_name, self._speech_to_text),
+            (self.tts_name, self._text_to_speech),
+        ):
+            try:
+                await self._call(name, load)
+            except VoiceEngineUnavailable as error:
+                log.warning("%s", error.message)
+
+    async def _call(self, engine: str, work: Callable[..., T], *args: Any) -> T:
+        timeout = self.settings.voice_engine_timeout_seconds
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work, *args), timeout)
+        except TimeoutError as error:
+            raise VoiceEngineUnavailable(
+                f"The {engine} engine did not answer within {timeout:g} s",
+                details={"engine": engine},
+            ) from error
+        except DomainError:
+            raise
+        except Exception as error:
+            log.exception("the %s engine failed", engine)
+            raise VoiceEngineUnavailable(
+                f"The {engine} engine failed: {error}", details={"engine": engine}
+            ) from error
+
+    def _speech_to_text(self) -> SpeechToText:
+        with self._loading:
+            if self._stt is None:
+                self._stt = _load_stt(self.settings)
+            return self._stt
+
+    def _text_to_speech(self) -> TextToSpeech:
+        with self._loading:
+            if self._tts is None:
+                self._tts = _load_tts(self.settings)
+            return self._tts
+
+
+def _load_stt(settings: Settings) -> SpeechToText:
+    model, language, device = (
+        settings.voice_stt_model,
+        settings.voice_language,
+        settings.voice_device,
+    )
+    if settings.voice_stt_engine == "pocketsphinx":
+        return PocketSphinx(model)
+    assert model is not None  # the settings refuse these engines without a model
+    if settings.voice_stt_engine == "whisper":
+        return TransformersWhisper(model, language, device)
+    return FasterWhisper(model, language, device)
+
+
+def _load_tts(settings: Settings) -> TextToSpeech:
+    if settings.voice_tts_engine == "espeak-ng":
+        return EspeakNg(
+            settings.voice_tts_voice,
+            settings.voice_tts_words_per_minute,
+            settings.voice_engine_timeout_seconds,
+        )
+    assert settings.voice_tts_model is not None
+    return TransformersVits(settings.voice_tts_model, settings.voice_device)

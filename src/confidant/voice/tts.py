@@ -1,0 +1,73 @@
+"""Text-to-speech engines. Each turns a sentence into mono PCM, blocking; the service
+runs them in threads."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import threading
+import wave
+from typing import Protocol
+
+import numpy as np
+
+from confidant.voice.audio import Pcm
+
+
+class TextToSpeech(Protocol):
+    name: str
+
+    def synthesize(self, text: str) -> Pcm: ...
+
+
+class EngineFailed(Exception):
+    """The engine ran but gave no audio."""
+
+
+class EspeakNg:
+    """The espeak-ng program: offline, instant, robotic."""
+
+    name = "espeak-ng"
+
+    def __init__(self, voice: str, words_per_minute: int, timeout: float) -> None:
+        self.command = ["espeak-ng", "--stdout", "-v", voice, "-s", str(words_per_minute)]
+        self.timeout = timeout
+        self.synthesize("ok")  # a missing program or voice shows now, not at a request
+
+    def synthesize(self, text: str) -> Pcm:
+        done = subprocess.run(
+            self.command, input=text.encode(), capture_output=True, timeout=self.timeout
+        )
+        if done.returncode != 0 or not done.stdout:
+            raise EngineFailed(done.stderr.decode(errors="replace").strip() or "no audio")
+        # Writing to a pipe, espeak-ng cannot fill in the header's sizes: read what is there.
+        with wave.open(io.BytesIO(done.stdout)) as stream:
+            rate = stream.getframerate()
+            frames = stream.readframes(stream.getnframes())
+        return Pcm(np.frombuffer(frames[: len(frames) // 2 * 2], "<i2").astype(np.int16), rate)
+
+
+class TransformersVits:
+    """A VITS checkpoint through transformers (for example facebook/mms-tts-eng)."""
+
+    name = "vits"
+
+    def __init__(self, model: str, device: str) -> None:
+        import torch
+        from transformers import AutoTokenizer, VitsModel
+
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        loaded = VitsModel.from_pretrained(model)
+        self.model = loaded.to(torch.device(device)).eval()  # type: ignore[arg-type]  # stub bug
+        self.device = device
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str) -> Pcm:
+        inputs = self.tokenizer(text, return_tensors="pt").to(self.device)
+        if inputs["input_ids"].shape[-1] == 0:
+            raise EngineFailed("nothing to say in this text")
+        with self._lock, self._torch.inference_mode():
+            waveform = self.model(**inputs).waveform[0].float().cpu().numpy()
+        samples = (np.clip(waveform, -1.0, 1.0) * 32767).astype(np.int16)
+        return Pcm(samples, int(self.model.config.sampling_rate))
