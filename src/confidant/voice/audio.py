@@ -134,6 +134,8 @@ def resample(pcm: Pcm, rate: int) -> Pcm:
 
 
 def encode(pcm: Pcm, fmt: ReplyFormat) -> bytes:
+    if len(pcm.samples) == 0:  # nothing said: a valid file of a moment's silence
+        pcm = Pcm(np.zeros(pcm.rate // 50, np.int16), pcm.rate)
     return to_wav(pcm) if fmt == "wav" else to_ogg_opus(pcm)
 
 
@@ -153,12 +155,9 @@ def to_ogg_opus(pcm: Pcm) -> bytes:
     with av.open(buffer, "w", format="ogg") as container:
         stream = container.add_stream("libopus", rate=OPUS_RATE, layout="mono")
         stream.bit_rate = OPUS_SPEECH_BITS_PER_SECOND
-        if len(pcm.samples):
-            frame = av.AudioFrame.from_ndarray(
-                pcm.samples.reshape(1, -1), format="s16", layout="mono"
-            )
-            frame.sample_rate = OPUS_RATE
-            frame.pts = 0
-            container.mux(stream.encode(frame))
+        frame = av.AudioFrame.from_ndarray(pcm.samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = OPUS_RATE
+        frame.pts = 0
+        container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return buffer.getvalue()

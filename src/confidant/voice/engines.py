@@ -48,6 +48,11 @@ class VoiceEngines:
         tts = await self._call(self.tts_name, self._text_to_speech)
         return await self._call(self.tts_name, tts.synthesize, text)
 
+    async def ready(self) -> None:
+        """Both engines loaded, or 503 naming the one that is not."""
+        await self._call(self.stt_name, self._speech_to_text)
+        await self._call(self.tts_name, self._text_to_speech)
+
     async def preload(self) -> None:
         """Load both engines in the background at start; a failure is logged and
         reported again, with its reason, to the requests that need the engine."""

@@ -141,6 +141,7 @@ async def converse(
     """A whole voice turn as it happens: what was heard, the reply's text deltas, with
     `sentence_audio` each sentence spoken, and last the stored turn with its audio."""
     await require_chat(rt, user, chat_id)
+    await rt.voice.ready()  # a broken engine answers before anything is stored
     recording, transcript = await hear(rt, data)
     turn = await chats_service.begin_turn(rt, user, chat_id, transcript)
     yield Transcribed(transcript, turn.user_message)

@@ -32,7 +32,25 @@ class EspeakNg:
     def __init__(self, voice: str, words_per_minute: int, timeout: float) -> None:
         self.command = ["espeak-ng", "--stdout", "-v", voice, "-s", str(words_per_minute)]
         self.timeout = timeout
-        self.synthesize("ok")  # a missing program or voice shows now, not at a request
+        # espeak-ng speaks an unknown voice with its default one: refuse it here instead.
+        language, _, variant = voice.partition("+")
+        if language.lower() not in self._names("--voices"):
+            raise EngineFailed(f"espeak-ng has no voice {language!r}")
+        if variant and variant.lower() not in self._names("--voices=variant"):
+            raise EngineFailed(f"espeak-ng has no variant {variant!r}")
+        self.synthesize("ok")
+
+    def _names(self, listing: str) -> set[str]:
+        """Languages, voice names and files (without folder) that a listing names."""
+        done = subprocess.run(
+            ["espeak-ng", listing], capture_output=True, timeout=self.timeout, check=True
+        )
+        names = set()
+        for row in done.stdout.decode(errors="replace").splitlines()[1:]:
+            columns = row.split()
+            if len(columns) >= 5:
+                names.update(c.lower() for c in (columns[1], columns[3], columns[4].split("/")[-1]))
+        return names
 
     def synthesize(self, text: str) -> Pcm:
         done = subprocess.run(
