@@ -16,10 +16,14 @@ run: install
 test: install-dev lint typecheck pytest
 
 # Debian packages the build needs; installed only when missing.
+# python3-venv for the virtual environment; espeak-ng is the offline text-to-speech engine.
 system-deps:
-	@if ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
-		echo "installing python3-venv"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	@missing=""; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 $(BIN)/python: | system-deps
@@ -36,8 +40,8 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: system-deps $(VENV)/.installed
+install-dev: system-deps $(VENV)/.installed-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench migrations migrations_keystore
