@@ -59,7 +59,7 @@ async def require_chat(rt: Runtime, user: User, chat_id: str) -> None:
 async def hear(rt: Runtime, data: bytes) -> tuple[Recording, str]:
     """The decoded recording and what was said in it."""
     recording = await asyncio.to_thread(audio.decode, data, rt.settings.voice_max_seconds)
-    if not audio.has_speech(recording.pcm):
+    if not await asyncio.to_thread(audio.has_speech, recording.pcm):
         raise NoSpeechDetected()
     transcript = " ".join((await rt.voice.transcribe(recording.pcm)).split())
     if not transcript:

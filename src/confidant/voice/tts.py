@@ -45,7 +45,7 @@ class EspeakNg:
         done = subprocess.run(
             ["espeak-ng", listing], capture_output=True, timeout=self.timeout, check=True
         )
-        names = set()
+        names: set[str] = set()
         for row in done.stdout.decode(errors="replace").splitlines()[1:]:
             columns = row.split()
             if len(columns) >= 5:
