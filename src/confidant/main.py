@@ -30,6 +30,7 @@ from confidant.runtime import Runtime
 from confidant.users.router import router as users_router
 from confidant.voice import service as voice_service
 from confidant.voice.router import router as voice_router
+from confidant.wellbeing.router import router as wellbeing_router
 
 log = logging.getLogger("confidant")
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     app.include_router(models_router)
     app.include_router(voice_router)
+    app.include_router(wellbeing_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(

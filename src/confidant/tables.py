@@ -10,4 +10,5 @@ import confidant.ledger.models
 import confidant.rag.models
 import confidant.safety.models
 import confidant.users.models
-import confidant.voice.models  # noqa: F401
+import confidant.voice.models
+import confidant.wellbeing.models  # noqa: F401
