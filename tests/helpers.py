@@ -200,3 +200,10 @@ def decode_qr(png: bytes) -> str:
     texts = {result.text for result in results}
     assert len(texts) == 1, texts
     return texts.pop()
+
+
+async def rows_of(db: Database, model: Any, user_id: str) -> int:
+    """How many rows of a table with a `user_id` column belong to the user."""
+    async with db.transaction() as session:
+        query = select(func.count()).select_from(model).where(model.user_id == user_id)
+        return int(await session.scalar(query) or 0)

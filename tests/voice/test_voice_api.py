@@ -6,7 +6,7 @@ import io
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from confidant.chats.models import Message
 from confidant.db import utcnow
@@ -14,7 +14,7 @@ from confidant.runtime import Runtime
 from confidant.voice import audio
 from confidant.voice import service as voice_service
 from confidant.voice.models import VoiceClip
-from tests.helpers import Account, assert_error, register
+from tests.helpers import Account, assert_error, register, rows_of
 from tests.voice.speech import reencoded, silence_wav, spoken
 
 
@@ -41,14 +41,10 @@ async def send_voice(
 
 
 async def stored_counts(runtime: Runtime, user_id: str) -> tuple[int, int]:
-    async with runtime.db.transaction() as session:
-        messages = await session.scalar(
-            select(func.count()).select_from(Message).where(Message.user_id == user_id)
-        )
-        clips = await session.scalar(
-            select(func.count()).select_from(VoiceClip).where(VoiceClip.user_id == user_id)
-        )
-    return int(messages or 0), int(clips or 0)
+    return (
+        await rows_of(runtime.db, Message, user_id),
+        await rows_of(runtime.db, VoiceClip, user_id),
+    )
 
 
 async def test_a_voice_message_is_heard_answered_stored_and_spoken(

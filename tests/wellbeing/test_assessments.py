@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from confidant.runtime import Runtime
 from confidant.safety.models import SafetyEvent
 from confidant.wellbeing import instruments
 from confidant.wellbeing.instruments import GAD7, PHQ9, WHO5, Instrument
 from confidant.wellbeing.models import AssessmentResponse
-from tests.helpers import assert_error, register
+from tests.helpers import assert_error, register, rows_of
 
 
 def answers_totalling(instrument: Instrument, raw_total: int) -> list[int]:
@@ -89,15 +89,6 @@ async def test_definitions_are_served(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/assessments/bdi-ii"), 404)
 
 
-async def count(runtime: Runtime, model: type, user_id: str) -> int:
-    async with runtime.db.transaction() as session:
-        column = model.user_id  # type: ignore[attr-defined]
-        return int(
-            await session.scalar(select(func.count()).select_from(model).where(column == user_id))
-            or 0
-        )
-
-
 async def test_a_response_is_scored_stored_encrypted_and_trended(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
@@ -169,7 +160,7 @@ async def test_phq9_without_item_nine_is_no_crisis(
     body = response.json()
     assert (body["score"], body["severity"], body["crisis"]) == (24, "severe", False)
     assert body["crisisResources"] is None
-    assert await count(runtime, SafetyEvent, account.user_id) == 0
+    assert await rows_of(runtime.db, SafetyEvent, account.user_id) == 0
 
 
 @pytest.mark.parametrize(
@@ -195,8 +186,8 @@ async def test_incomplete_or_out_of_range_answers_store_nothing(
         f"/api/assessments/{assessment}/responses", json=payload, headers=account.headers
     )
     assert_error(response, status)
-    assert await count(runtime, AssessmentResponse, account.user_id) == 0
-    assert await count(runtime, SafetyEvent, account.user_id) == 0
+    assert await rows_of(runtime.db, AssessmentResponse, account.user_id) == 0
+    assert await rows_of(runtime.db, SafetyEvent, account.user_id) == 0
 
 
 async def test_responses_need_a_signed_in_user(client: httpx.AsyncClient) -> None:
