@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATABASE_BROKER = "confidant-db"  # kombu transport alias: see jobs/celery_app.py
 DEFAULT_LLM_MODEL = "HuggingFaceTB/SmolLM2-360M-Instruct"
@@ -159,9 +160,32 @@ class Settings(BaseSettings):
         default=24.0, gt=0, description="how long recordings and spoken replies are kept"
     )
 
+    news_feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="RSS/Atom feeds for GET /api/news: http(s) URLs or local file paths "
+        "(JSON list, or comma-separated); nothing else is ever fetched",
+    )
+    news_cache_seconds: float = Field(default=1800.0, ge=0)
+    news_fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    news_max_items: int = Field(default=50, ge=1, le=500)
+    news_max_feed_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    sensors_max_batch: int = Field(default=5000, ge=1, description="samples per POST /api/sensors")
+
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
+
+    @field_validator("news_feeds", mode="before")
+    @classmethod
+    def _feeds_from_text(cls, value: Any) -> Any:
+        """A JSON list or a comma-separated list, as people write them in `.env`."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _voice_engines_have_models(self) -> Settings:
