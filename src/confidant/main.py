@@ -23,11 +23,12 @@ from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
 from confidant.ledger.middleware import LedgerMiddleware
 from confidant.ledger.router import router as ledger_router
 from confidant.llm.router import router as models_router
-from confidant.news.router import router as news_router
 from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
+from confidant.news.router import router as news_router
 from confidant.openai_api.router import router as openai_router
 from confidant.rag.router import router as rag_router
 from confidant.runtime import Runtime
+from confidant.tracking.router import router as tracking_router
 from confidant.users.router import router as users_router
 from confidant.voice import service as voice_service
 from confidant.voice.router import router as voice_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(models_router)
     app.include_router(voice_router)
     app.include_router(wellbeing_router)
+    app.include_router(tracking_router)
     app.include_router(news_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -34,3 +43,21 @@ def normalise_phone(value: str) -> str:
 
 Phone = Annotated[str, AfterValidator(normalise_phone)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[\w\- ]+$")]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _not_in_future(moment: datetime) -> datetime:
+    if moment > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("must not be in the future")
+    if moment < EARLIEST_MOMENT:
+        raise ValueError("must be in 2000 or later")
+    return moment.astimezone(UTC)
+
+
+PastMoment = Annotated[AwareDatetime, AfterValidator(_not_in_future)]
+"""A time with its offset, no later than now (give or take a clock's skew)."""

@@ -9,6 +9,8 @@ import confidant.jobs.models
 import confidant.ledger.models
 import confidant.rag.models
 import confidant.safety.models
+import confidant.sensors.models
+import confidant.tracking.models
 import confidant.users.models
 import confidant.voice.models
 import confidant.wellbeing.models  # noqa: F401

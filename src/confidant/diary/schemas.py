@@ -5,11 +5,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiModel, Tags
 
 MAX_ENTRY_CHARS = 50_000
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[\w\- ]+$")]
-Tags = Annotated[list[Tag], Field(max_length=20)]
 Mood = Annotated[int, Field(ge=1, le=10)]
 EntryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ENTRY_CHARS)]
 VerbatimText = Annotated[str, StringConstraints(strip_whitespace=False)]

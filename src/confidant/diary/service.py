@@ -18,7 +18,9 @@ from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
 from confidant.runtime import Runtime
+from confidant.tracking.activity import refresh_stats
 from confidant.users import service as users_service
+from confidant.users.clock import today_for
 
 
 def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:
@@ -69,6 +71,7 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCrea
     key = await users_service.data_key(rt, user.id)
     entry = _add(rt, session, user, key, data)
     rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [entry.id])
+    await refresh_stats(session, user)
     return entry_out(entry, key)
 
 
@@ -101,6 +104,7 @@ async def delete(rt: Runtime, session: AsyncSession, user: User, entry_id: str) 
     await rag_service.delete_source_chunks(session, user.id, [entry.id])
     await session.delete(entry)
     rag_tasks.schedule_removal(session, user.id, [entry.id])
+    await refresh_stats(session, user)
 
 
 async def list_entries(
@@ -125,10 +129,11 @@ async def import_file(
     rt: Runtime, session: AsyncSession, user: User, filename: str, raw: bytes
 ) -> ImportResult:
     """Entries from an uploaded file; all or nothing."""
-    entries = importer.parse_upload(filename, raw, rag_service.user_today(user))
+    entries = importer.parse_upload(filename, raw, today_for(user))
     key = await users_service.data_key(rt, user.id)
     added = [_add(rt, session, user, key, data) for data in entries]
     rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [e.id for e in added])
+    await refresh_stats(session, user)
     days = [e.date for e in entries]
     return ImportResult(
         created=len(entries), first_date=min(days, default=None), last_date=max(days, default=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -27,6 +27,7 @@ from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm,
 from confidant.rag.splitter import ChunkDraft
 from confidant.rag.vector_store import VectorRecord
 from confidant.runtime import Runtime
+from confidant.users.clock import today_for, zone_of
 
 RRF_K = 60
 # Sources indexed per batch. Large on purpose: the embedder sorts a call's texts by
@@ -98,7 +99,7 @@ async def _load_sources(
             for e in entries
         ]
     user = await session.get(User, user_id)
-    zone = ZoneInfo((user.preferences if user else {}).get("time_zone", "UTC"))
+    zone = zone_of(user) if user else ZoneInfo("UTC")
     messages = await session.scalars(
         select(Message).where(Message.user_id == user_id, Message.id.in_(source_ids))
     )
@@ -219,16 +220,11 @@ def _columns(chunk: Chunk) -> dict[str, object]:
 # --- retrieval ----------------------------------------------------------------------------
 
 
-def user_today(user: User) -> date:
-    zone = ZoneInfo(user.preferences.get("time_zone", "UTC"))
-    return datetime.now(zone).date()
-
-
 def dates_for(
     user: User, query: str, since: date | None = None, until: date | None = None
 ) -> tuple[date | None, date | None]:
     """Dates given explicitly, else those the query names ("last week"), else none."""
-    if since is None and until is None and (named := dates.resolve(query, user_today(user))):
+    if since is None and until is None and (named := dates.resolve(query, today_for(user))):
         return named.since, named.until
     return since, until
 

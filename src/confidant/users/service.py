@@ -23,9 +23,11 @@ from confidant.finetune import tasks as finetune_tasks
 from confidant.ledger.context import note_caller
 from confidant.rag import tasks as rag_tasks
 from confidant.runtime import Runtime
+from confidant.tracking.stats import visible_streak
 from confidant.users import repository
 from confidant.users.avatar import clean_image
 from confidant.users.bmi import body_mass_index, who_category
+from confidant.users.clock import today_for
 from confidant.users.models import Avatar, MedicalCard
 from confidant.users.qr import QrFormat, render_qr
 from confidant.users.schemas import (
@@ -203,7 +205,11 @@ async def get_me(rt: Runtime, session: AsyncSession, user: User) -> MeOut:
         role=user.role,
         profile=read_profile(user, key),
         preferences=Preferences(**user.preferences),
-        stats=Stats(streak_days=user.streak_days, level=user.level, xp=user.xp),
+        stats=Stats(
+            streak_days=visible_streak(user.streak_days, user.last_active_on, today_for(user)),
+            level=user.level,
+            xp=user.xp,
+        ),
         medical_card=card_out(card, key),
         created_at=user.created_at,
     )

@@ -12,6 +12,7 @@ from confidant.errors import NotFound
 from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.safety.crisis import CrisisSignal
+from confidant.tracking.activity import refresh_stats
 from confidant.users import service as users_service
 from confidant.wellbeing import instruments
 from confidant.wellbeing.instruments import Instrument
@@ -74,6 +75,7 @@ async def submit(
         row_id=row.id,
     )
     session.add(row)
+    await refresh_stats(session, user)
     resources = None
     if item.id == instruments.PHQ9.id and answers[instruments.PHQ9_SELF_HARM_ITEM] > 0:
         safety_service.record_signal(session, user, SELF_HARM_SIGNAL, "assessment", None)

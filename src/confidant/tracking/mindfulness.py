@@ -1,0 +1,95 @@
+"""Finished mindfulness sessions: a title (sealed) and how long it lasted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.crypto.envelope import DataKey
+from confidant.db import new_id, utcnow
+from confidant.errors import NotFound
+from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.runtime import Runtime
+from confidant.tracking.activity import refresh_stats
+from confidant.tracking.models import MindfulnessSession
+from confidant.tracking.schemas import SessionCreate, SessionOut
+from confidant.users import service as users_service
+
+
+def session_out(row: MindfulnessSession, key: DataKey) -> SessionOut:
+    title = key.decrypt(row.title_ct, table="mindfulness_sessions", column="title", row_id=row.id)
+    return SessionOut(
+        id=row.id,
+        title=title.decode(),
+        duration_min=round(row.duration_seconds / 60, 2),
+        completed_at=row.completed_at,
+    )
+
+
+async def record(rt: Runtime, session: AsyncSession, user: User, data: SessionCreate) -> SessionOut:
+    key = await users_service.data_key(rt, user.id)
+    now = utcnow()
+    row = MindfulnessSession(
+        id=new_id(),
+        user_id=user.id,
+        duration_seconds=round(data.duration_min * 60),
+        completed_at=data.completed_at or now,
+        created_at=now,
+    )
+    row.title_ct = key.encrypt(
+        data.title.encode(), table="mindfulness_sessions", column="title", row_id=row.id
+    )
+    session.add(row)
+    await refresh_stats(session, user)
+    return session_out(row, key)
+
+
+async def delete(session: AsyncSession, user: User, session_id: str) -> None:
+    row = await session.scalar(
+        select(MindfulnessSession).where(
+            MindfulnessSession.id == session_id, MindfulnessSession.user_id == user.id
+        )
+    )
+    if row is None:
+        raise NotFound("Mindfulness session not found")
+    await session.delete(row)
+    await refresh_stats(session, user)
+
+
+async def list_sessions(
+    rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
+) -> Page[SessionOut]:
+    key = await users_service.data_key(rt, user.id)
+    query = select(MindfulnessSession).where(MindfulnessSession.user_id == user.id)
+    if cursor:
+        at, last_id = decode_cursor(cursor, datetime)
+        query = query.where(
+            (MindfulnessSession.completed_at < at)
+            | ((MindfulnessSession.completed_at == at) & (MindfulnessSession.id < last_id))
+        )
+    rows = list(
+        await session.scalars(
+            query.order_by(
+                MindfulnessSession.completed_at.desc(), MindfulnessSession.id.desc()
+            ).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].completed_at, rows[-1].id) if more else None
+    return Page(items=[session_out(r, key) for r in rows], next_cursor=next_cursor)
+
+
+async def in_range(
+    session: AsyncSession, user: User, start: datetime, end: datetime
+) -> list[MindfulnessSession]:
+    rows = await session.scalars(
+        select(MindfulnessSession)
+        .where(MindfulnessSession.user_id == user.id)
+        .where(MindfulnessSession.completed_at >= start, MindfulnessSession.completed_at < end)
+        .order_by(MindfulnessSession.completed_at)
+    )
+    return list(rows)

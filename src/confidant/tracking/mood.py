@@ -1,0 +1,136 @@
+"""Mood entries: score, note and tags sealed together under the owner's key."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confidant.auth.models import User
+from confidant.crypto.envelope import DataKey
+from confidant.db import new_id, utcnow
+from confidant.errors import NotFound
+from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.runtime import Runtime
+from confidant.tracking.activity import refresh_stats
+from confidant.tracking.models import MoodEntry
+from confidant.tracking.schemas import MoodCreate, MoodOut, MoodPatch
+from confidant.users import service as users_service
+from confidant.users.clock import day_bounds, zone_of
+
+
+def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:
+    entry.data_ct = key.encrypt_json(content, table="mood_entries", column="data", row_id=entry.id)
+
+
+def _open(entry: MoodEntry, key: DataKey) -> dict[str, Any]:
+    content: dict[str, Any] = key.decrypt_json(
+        entry.data_ct, table="mood_entries", column="data", row_id=entry.id
+    )
+    return content
+
+
+def mood_out(entry: MoodEntry, key: DataKey) -> MoodOut:
+    content = _open(entry, key)
+    return MoodOut(
+        id=entry.id,
+        score=content["score"],
+        note=content["note"],
+        tags=content["tags"],
+        logged_at=entry.logged_at,
+        created_at=entry.created_at,
+    )
+
+
+def score_of(entry: MoodEntry, key: DataKey) -> int:
+    return int(_open(entry, key)["score"])
+
+
+async def _own(session: AsyncSession, user: User, entry_id: str) -> MoodEntry:
+    entry = await session.scalar(
+        select(MoodEntry).where(MoodEntry.id == entry_id, MoodEntry.user_id == user.id)
+    )
+    if entry is None:
+        raise NotFound("Mood entry not found")
+    return entry
+
+
+async def create(rt: Runtime, session: AsyncSession, user: User, data: MoodCreate) -> MoodOut:
+    key = await users_service.data_key(rt, user.id)
+    now = utcnow()
+    entry = MoodEntry(id=new_id(), user_id=user.id, logged_at=data.logged_at or now, created_at=now)
+    _seal(entry, key, {"score": data.score, "note": data.note, "tags": list(data.tags)})
+    session.add(entry)
+    await refresh_stats(session, user)
+    return mood_out(entry, key)
+
+
+async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> MoodOut:
+    key = await users_service.data_key(rt, user.id)
+    return mood_out(await _own(session, user, entry_id), key)
+
+
+async def update(
+    rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: MoodPatch
+) -> MoodOut:
+    key = await users_service.data_key(rt, user.id)
+    entry = await _own(session, user, entry_id)
+    content = _open(entry, key)
+    changes = patch.model_dump(exclude_none=True, include={"score", "note", "tags"})
+    _seal(entry, key, {**content, **changes})
+    if patch.logged_at is not None:
+        entry.logged_at = patch.logged_at
+        await refresh_stats(session, user)
+    return mood_out(entry, key)
+
+
+async def delete(session: AsyncSession, user: User, entry_id: str) -> None:
+    await session.delete(await _own(session, user, entry_id))
+    await refresh_stats(session, user)
+
+
+async def list_entries(
+    rt: Runtime,
+    session: AsyncSession,
+    user: User,
+    cursor: str | None,
+    limit: int,
+    since: date | None,
+    until: date | None,
+) -> Page[MoodOut]:
+    """Newest first; `since`/`until` are the user's own calendar days."""
+    key = await users_service.data_key(rt, user.id)
+    query = select(MoodEntry).where(MoodEntry.user_id == user.id)
+    zone = zone_of(user)
+    if since is not None:
+        query = query.where(MoodEntry.logged_at >= day_bounds(since, since, zone)[0])
+    if until is not None:
+        query = query.where(MoodEntry.logged_at < day_bounds(until, until, zone)[1])
+    if cursor:
+        at, last_id = decode_cursor(cursor, datetime)
+        query = query.where(
+            (MoodEntry.logged_at < at) | ((MoodEntry.logged_at == at) & (MoodEntry.id < last_id))
+        )
+    rows = list(
+        await session.scalars(
+            query.order_by(MoodEntry.logged_at.desc(), MoodEntry.id.desc()).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].logged_at, rows[-1].id) if more else None
+    return Page(items=[mood_out(r, key) for r in rows], next_cursor=next_cursor)
+
+
+async def in_range(
+    session: AsyncSession, user: User, start: datetime, end: datetime
+) -> list[MoodEntry]:
+    rows = await session.scalars(
+        select(MoodEntry)
+        .where(MoodEntry.user_id == user.id, MoodEntry.logged_at >= start)
+        .where(MoodEntry.logged_at < end)
+        .order_by(MoodEntry.logged_at)
+    )
+    return list(rows)
