@@ -28,6 +28,7 @@ from confidant.news.router import router as news_router
 from confidant.openai_api.router import router as openai_router
 from confidant.rag.router import router as rag_router
 from confidant.runtime import Runtime
+from confidant.sensors.router import router as sensors_router
 from confidant.tracking.router import router as tracking_router
 from confidant.users.router import router as users_router
 from confidant.voice import service as voice_service
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(voice_router)
     app.include_router(wellbeing_router)
     app.include_router(tracking_router)
+    app.include_router(sensors_router)
     app.include_router(news_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD

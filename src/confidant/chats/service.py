@@ -41,6 +41,7 @@ from confidant.rag.models import SOURCE_MESSAGE
 from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
+from confidant.sensors import service as sensors_service
 from confidant.users import service as users_service
 
 # --- chats -------------------------------------------------------------------------------
@@ -196,6 +197,9 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
                 session, chat.id, None, rt.settings.chat_history_messages
             )
             system_prompt, sources = await grounding
+            wearable = await sensors_service.context_line(rt, session, user, key)
+            if wearable:
+                system_prompt += "\n\n" + wearable
             return _prepare_turn(
                 rt, session, user, chat, model, key, history, content, system_prompt, sources
             )

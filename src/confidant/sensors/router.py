@@ -1,0 +1,49 @@
+"""HTTP for wearable data: batches in, daily summaries out."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from confidant.auth.dependencies import CurrentPrincipal
+from confidant.deps import RuntimeDep, SessionDep
+from confidant.errors import InvalidInput
+from confidant.sensors import service
+from confidant.sensors.schemas import BatchIn, BatchOut, DailySummaryOut
+from confidant.users.clock import today_for
+
+router = APIRouter(tags=["sensors"])
+
+MAX_SUMMARY_DAYS = 366
+
+
+@router.post("/api/sensors", response_model=BatchOut)
+async def push_samples(
+    body: BatchIn, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+) -> BatchOut:
+    """Heart rate, steps and sleep from a wearable. Each sample carries the device's own
+    id: sending a batch again (after a timeout, say) stores nothing twice."""
+    return await service.ingest(rt, session, principal.user, body.samples)
+
+
+@router.get("/api/sensors/daily", response_model=list[DailySummaryOut])
+async def daily_summaries(
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    since: Annotated[date | None, Query(alias="from")] = None,
+    until: Annotated[date | None, Query(alias="to")] = None,
+) -> list[DailySummaryOut]:
+    """One summary per day in your time zone, oldest first; by default the last 7 days."""
+    last = until or today_for(principal.user)
+    first = since or last - timedelta(days=6)
+    if first > last:
+        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])
+    if (last - first).days >= MAX_SUMMARY_DAYS:
+        raise InvalidInput(
+            f"Ask for at most {MAX_SUMMARY_DAYS} days at a time",
+            details=[{"field": "query.from"}],
+        )
+    return await service.daily(rt, session, principal.user, first, last)
