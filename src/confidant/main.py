@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from confidant import __version__, health, http_errors
+from confidant.analytics.router import router as analytics_router
 from confidant.auth import service as auth_service
 from confidant.auth.router import router as auth_router
 from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
+from confidant.export.router import router as export_router
 from confidant.finetune.router import router as finetune_router
+from confidant.insights.router import router as insights_router
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import router as jobs_router
 from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
@@ -92,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wellbeing_router)
     app.include_router(tracking_router)
     app.include_router(sensors_router)
+    app.include_router(analytics_router)
+    app.include_router(insights_router)
+    app.include_router(export_router)
     app.include_router(news_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD

@@ -47,7 +47,7 @@ from confidant.users import service as users_service
 # --- chats -------------------------------------------------------------------------------
 
 
-def _chat_out(chat: Chat, key: DataKey) -> ChatOut:
+def chat_out(chat: Chat, key: DataKey) -> ChatOut:
     return ChatOut(
         id=chat.id,
         title=key.decrypt_text(chat.title_ct, table="chats", column="title", row_id=chat.id),
@@ -71,12 +71,12 @@ async def create_chat(
     """A new chat, or with `resume` the newest existing one. True when one was created."""
     key = await users_service.data_key(rt, user.id)
     if data.resume and (newest := await repository.newest_chat(session, user.id)):
-        return _chat_out(newest, key), False
+        return chat_out(newest, key), False
     chat = Chat(id=new_id(), user_id=user.id, created_at=utcnow(), updated_at=utcnow())
     chat.model = rt.models.require_available(data.model) if data.model else None
     chat.title_ct = key.encrypt_text(data.title, table="chats", column="title", row_id=chat.id)
     session.add(chat)
-    return _chat_out(chat, key), True
+    return chat_out(chat, key), True
 
 
 async def list_chats(
@@ -88,12 +88,12 @@ async def list_chats(
     more = len(chats) > limit
     chats = chats[:limit]
     next_cursor = encode_cursor(chats[-1].updated_at, chats[-1].id) if more else None
-    return Page[ChatOut](items=[_chat_out(c, key) for c in chats], next_cursor=next_cursor)
+    return Page[ChatOut](items=[chat_out(c, key) for c in chats], next_cursor=next_cursor)
 
 
 async def get_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> ChatOut:
     key = await users_service.data_key(rt, user.id)
-    return _chat_out(await own_chat(session, user, chat_id), key)
+    return chat_out(await own_chat(session, user, chat_id), key)
 
 
 async def update_chat(
@@ -106,7 +106,7 @@ async def update_chat(
     if data.model is not None:
         chat.model = rt.models.require_available(data.model)
     chat.updated_at = utcnow()
-    return _chat_out(chat, key)
+    return chat_out(chat, key)
 
 
 async def delete_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> None:
@@ -119,7 +119,7 @@ async def delete_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: s
     await session.delete(chat)
 
 
-def _message_out(message: Message, key: DataKey) -> MessageOut:
+def message_out(message: Message, key: DataKey) -> MessageOut:
     content = key.decrypt_text(
         message.content_ct, table="messages", column="content", row_id=message.id
     )
@@ -150,7 +150,7 @@ async def list_messages(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
-    return Page[MessageOut](items=[_message_out(m, key) for m in rows], next_cursor=next_cursor)
+    return Page[MessageOut](items=[message_out(m, key) for m in rows], next_cursor=next_cursor)
 
 
 # --- turns --------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def _prepare_turn(
 ) -> Turn:
     params = default_params(rt.settings)
     past: list[ChatMessage] = [
-        {"role": m.role, "content": _message_out(m, key).content} for m in reversed(history)
+        {"role": m.role, "content": message_out(m, key).content} for m in reversed(history)
     ]
     context = fit_context(
         model,
@@ -235,7 +235,7 @@ def _prepare_turn(
     chat.updated_at = utcnow()
     if user.preferences.get("remember_chats", True):
         rag_tasks.schedule_index(session, user.id, SOURCE_MESSAGE, [message.id])
-    user_message = _message_out(message, key)
+    user_message = message_out(message, key)
     return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
 
 
@@ -272,7 +272,7 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
             )
         session.add(message)
         chat.updated_at = utcnow()
-        return _message_out(message, key)
+        return message_out(message, key)
 
 
 # --- query API ------------------------------------------------------------------------------

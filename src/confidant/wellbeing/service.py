@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,3 +126,16 @@ def _response_out(row: AssessmentResponse, key: DataKey) -> ResponseOut:
         flagged=result["flagged"],
         created_at=row.created_at,
     )
+
+
+async def responses_since(
+    session: AsyncSession, user: User, key: DataKey, start: datetime | None = None
+) -> list[ResponseOut]:
+    """The user's responses to every questionnaire, oldest first (all of them by default)."""
+    query = select(AssessmentResponse).where(AssessmentResponse.user_id == user.id)
+    if start is not None:
+        query = query.where(AssessmentResponse.created_at >= start)
+    rows = await session.scalars(
+        query.order_by(AssessmentResponse.created_at, AssessmentResponse.id)
+    )
+    return [_response_out(row, key) for row in rows]
