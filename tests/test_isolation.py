@@ -81,6 +81,47 @@ async def entry_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, s
     return entry.json().get("text") == "mine"
 
 
+async def a_mood(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    entry = await http.post("/api/mood", json={"score": 6, "note": "mine"}, headers=owner.headers)
+    return {"mood_id": entry.json()["id"]}
+
+
+async def mood_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    entry = await http.get(f"/api/mood/{ids['mood_id']}", headers=owner.headers)
+    return (entry.json().get("score"), entry.json().get("note")) == (6, "mine")
+
+
+async def a_habit(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    habit = await http.post("/api/habits", json={"name": "mine"}, headers=owner.headers)
+    checked = await http.post(f"/api/habits/{habit.json()['id']}/check-ins", headers=owner.headers)
+    return {"habit_id": habit.json()["id"], "day": checked.json()["day"]}
+
+
+async def habit_intact(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    habit = await http.get(f"/api/habits/{ids['habit_id']}", headers=owner.headers)
+    days = await http.get(f"/api/habits/{ids['habit_id']}/check-ins", headers=owner.headers)
+    body = habit.json()
+    return (body.get("name"), body.get("archived"), [d["day"] for d in days.json()]) == (
+        "mine",
+        False,
+        [ids["day"]],
+    )
+
+
+async def a_mindfulness_session(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    done = await http.post(
+        "/api/mindfulness/sessions", json={"title": "mine", "durationMin": 5}, headers=owner.headers
+    )
+    return {"session_id": done.json()["id"]}
+
+
+async def mindfulness_session_kept(
+    http: httpx.AsyncClient, owner: Account, ids: dict[str, str]
+) -> bool:
+    listed = await http.get("/api/mindfulness/sessions", headers=owner.headers)
+    return [s["id"] for s in listed.json()["items"]] == [ids["session_id"]]
+
+
 MATRIX = [
     Case("GET", "/api/auth/sessions/{session_id}", a_session, session_alive),
     Case("DELETE", "/api/auth/sessions/{session_id}", a_session, session_alive),
@@ -96,6 +137,21 @@ MATRIX = [
     Case("GET", "/api/diary/{entry_id}", an_entry, entry_intact),
     Case("PATCH", "/api/diary/{entry_id}", an_entry, entry_intact, body={"text": "stolen"}),
     Case("DELETE", "/api/diary/{entry_id}", an_entry, entry_intact),
+    Case("GET", "/api/mood/{mood_id}", a_mood, mood_intact),
+    Case("PATCH", "/api/mood/{mood_id}", a_mood, mood_intact, body={"score": 1}),
+    Case("DELETE", "/api/mood/{mood_id}", a_mood, mood_intact),
+    Case("GET", "/api/habits/{habit_id}", a_habit, habit_intact),
+    Case("PATCH", "/api/habits/{habit_id}", a_habit, habit_intact, body={"archived": True}),
+    Case("DELETE", "/api/habits/{habit_id}", a_habit, habit_intact),
+    Case("GET", "/api/habits/{habit_id}/check-ins", a_habit, habit_intact),
+    Case("POST", "/api/habits/{habit_id}/check-ins", a_habit, habit_intact, body={}),
+    Case("DELETE", "/api/habits/{habit_id}/check-ins/{day}", a_habit, habit_intact),
+    Case(
+        "DELETE",
+        "/api/mindfulness/sessions/{session_id}",
+        a_mindfulness_session,
+        mindfulness_session_kept,
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
 from confidant.ledger.recorder import RECORDER_INFO_KEY
 from confidant.ledger.sequencer import Sequencer
 from confidant.llm.registry import ModelRegistry
+from confidant.news.service import NewsService
 from confidant.rag.engine import RagEngine
 from confidant.ratelimit import Limiter, make_limiter
 from confidant.safety.crisis import CrisisScreen
@@ -43,6 +44,7 @@ class Runtime:
     sequencer: Sequencer
     send_job: Sender
     voice: VoiceEngines
+    news: NewsService
 
     @classmethod
     async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
@@ -83,9 +85,11 @@ class Runtime:
             sequencer=ledger.sequencer(settings, db),
             send_job=send_job,
             voice=VoiceEngines(settings),
+            news=NewsService(settings),
         )
 
     async def close(self) -> None:
+        await self.news.close()
         await self.rag.close()
         await self.models.aclose()
         await self.limiter.close()

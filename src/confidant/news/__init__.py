@@ -1,0 +1,1 @@
+"""Health news: RSS and Atom feeds the operator configured, merged, sanitised, cached."""
