@@ -56,6 +56,7 @@ pytest: install-dev
 bench: install-dev
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/wellbeing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import func, select
 
+from confidant.db import Base
 from tests.helpers import Account, assert_error, register
 
 SCHEMA = json.loads(resources.files("confidant.export").joinpath("export.schema.json").read_text())
@@ -133,3 +135,26 @@ async def test_the_schema_is_served_and_export_needs_a_login(client: httpx.Async
     served = await client.get("/api/export/schema")
     assert served.json() == SCHEMA
     assert_error(await client.get("/api/users/me/export"), 401)
+
+
+async def test_deleting_the_account_leaves_no_row_of_it(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    me = await register(client)
+    await fill(client, me, "GONE")
+    owned = [t for t in Base.metadata.sorted_tables if "user_id" in t.columns]
+    assert {"mood_entries", "habit_check_ins", "sensor_samples"} <= {t.name for t in owned}
+
+    async def rows_left() -> dict[str, int]:
+        async with runtime.db.transaction() as session:
+            counts = {
+                t.name: await session.scalar(
+                    select(func.count()).select_from(t).where(t.c.user_id == me.user_id)
+                )
+                for t in owned
+            }
+        return {name: n for name, n in counts.items() if n}
+
+    assert {"mood_entries", "habits", "mindfulness_sessions"} <= set(await rows_left())
+    assert (await client.delete("/api/users/me", headers=me.headers)).status_code == 204
+    assert await rows_left() == {}
