@@ -5,16 +5,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Generic, TypeVar
 
 from pydantic import Field
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
 
 from confidant.errors import InvalidInput
 from confidant.schemas import ApiModel
 
 T = TypeVar("T")
 D = TypeVar("D", bound=date)
+R = TypeVar("R")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -40,3 +45,29 @@ def decode_cursor(cursor: str, kind: type[D]) -> tuple[D, str]:
         raise InvalidInput(
             "Invalid cursor", details=[{"field": "query.cursor", "message": "not a cursor"}]
         ) from exc
+
+
+def older_than(
+    position_column: InstrumentedAttribute[D],
+    id_column: InstrumentedAttribute[str],
+    after: tuple[D, str],
+) -> ColumnElement[bool]:
+    """Rows after the cursor in newest-first order (position, then id, descending)."""
+    position, item_id = after
+    return or_(position_column < position, and_(position_column == position, id_column < item_id))
+
+
+def split_page(
+    rows: Sequence[R], limit: int, position: Callable[[R], tuple[date, str]]
+) -> tuple[list[R], str | None]:
+    """`rows` were fetched with `limit + 1`: the page, and the cursor to the next one
+    (None when this is the last page)."""
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    return page, encode_cursor(*position(page[-1]))
+
+
+def refuse_reversed_range(since: date | None, until: date | None) -> None:
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])

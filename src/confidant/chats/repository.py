@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from confidant.chats.models import Chat, Message, Query
+from confidant.pagination import older_than
 
 
 async def chat_of(session: AsyncSession, user_id: str, chat_id: str) -> Chat | None:
@@ -25,7 +25,7 @@ async def chats_page(
 ) -> list[Chat]:
     statement = select(Chat).where(Chat.user_id == user_id)
     if after is not None:
-        statement = statement.where(_older(Chat.updated_at, Chat.id, after))
+        statement = statement.where(older_than(Chat.updated_at, Chat.id, after))
     statement = statement.order_by(Chat.updated_at.desc(), Chat.id.desc()).limit(limit)
     return list(await session.scalars(statement))
 
@@ -35,20 +35,10 @@ async def messages_page(
 ) -> list[Message]:
     statement: Select[Message] = select(Message).where(Message.chat_id == chat_id)
     if after is not None:
-        statement = statement.where(_older(Message.created_at, Message.id, after))
+        statement = statement.where(older_than(Message.created_at, Message.id, after))
     statement = statement.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
     return list(await session.scalars(statement))
 
 
 async def query_of(session: AsyncSession, user_id: str, query_id: str) -> Query | None:
     return await session.scalar(select(Query).where(Query.id == query_id, Query.user_id == user_id))
-
-
-def _older(
-    moment_column: InstrumentedAttribute[datetime],
-    id_column: InstrumentedAttribute[str],
-    after: tuple[datetime, str],
-) -> ColumnElement[bool]:
-    """Rows after the cursor in newest-first order."""
-    moment, item_id = after
-    return or_(moment_column < moment, and_(moment_column == moment, id_column < item_id))

@@ -33,7 +33,7 @@ from confidant.finetune import service as finetune_service
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
 from confidant.llm.context import fit_context
 from confidant.llm.generation import complete, default_params, stream_reply
-from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.pagination import Page, decode_cursor, split_page
 from confidant.rag import answers as rag_answers
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
@@ -85,9 +85,7 @@ async def list_chats(
     key = await users_service.data_key(rt, user.id)
     after = decode_cursor(cursor, datetime) if cursor else None
     chats = await repository.chats_page(session, user.id, after, limit + 1)
-    more = len(chats) > limit
-    chats = chats[:limit]
-    next_cursor = encode_cursor(chats[-1].updated_at, chats[-1].id) if more else None
+    chats, next_cursor = split_page(chats, limit, lambda c: (c.updated_at, c.id))
     return Page[ChatOut](items=[chat_out(c, key) for c in chats], next_cursor=next_cursor)
 
 
@@ -147,9 +145,7 @@ async def list_messages(
     chat = await own_chat(session, user, chat_id)
     after = decode_cursor(cursor, datetime) if cursor else None
     rows = await repository.messages_page(session, chat.id, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+    rows, next_cursor = split_page(rows, limit, lambda m: (m.created_at, m.id))
     return Page[MessageOut](items=[message_out(m, key) for m in rows], next_cursor=next_cursor)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.diary.models import DiaryEntry
+from confidant.pagination import older_than
 
 
 async def entry_of(session: AsyncSession, user_id: str, entry_id: str) -> DiaryEntry | None:
@@ -31,12 +32,6 @@ async def entries_page(
     if until is not None:
         statement = statement.where(DiaryEntry.entry_date <= until)
     if after is not None:
-        day, entry_id = after
-        statement = statement.where(
-            or_(
-                DiaryEntry.entry_date < day,
-                and_(DiaryEntry.entry_date == day, DiaryEntry.id < entry_id),
-            )
-        )
+        statement = statement.where(older_than(DiaryEntry.entry_date, DiaryEntry.id, after))
     statement = statement.order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
     return list(await session.scalars(statement.limit(limit)))

@@ -11,8 +11,8 @@ from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.diary import service
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
-from confidant.errors import InvalidInput, PayloadTooLarge
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from confidant.errors import PayloadTooLarge
+from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 
 router = APIRouter(prefix="/api/diary", tags=["diary"])
 
@@ -35,8 +35,7 @@ async def list_entries(
     until: Annotated[date | None, Query(alias="to")] = None,
 ) -> Page[EntryOut]:
     """Entries newest first, optionally between `from` and `to` (inclusive)."""
-    if since and until and since > until:
-        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])
+    refuse_reversed_range(since, until)
     return await service.list_entries(rt, session, principal.user, cursor, limit, since, until)
 
 

@@ -13,7 +13,7 @@ from confidant.diary import importer, repository
 from confidant.diary.models import DiaryEntry
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
 from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.pagination import Page, decode_cursor, split_page
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
@@ -119,9 +119,7 @@ async def list_entries(
     key = await users_service.data_key(rt, user.id)
     after = decode_cursor(cursor, date) if cursor else None
     rows = await repository.entries_page(session, user.id, after, limit + 1, since, until)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].entry_date, rows[-1].id) if more else None
+    rows, next_cursor = split_page(rows, limit, lambda e: (e.entry_date, e.id))
     return Page[EntryOut](items=[entry_out(e, key) for e in rows], next_cursor=next_cursor)
 
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, status
 
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
 from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import InvalidInput
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import job_out
 from confidant.jobs.schemas import JobOut
+from confidant.pagination import refuse_reversed_range
 from confidant.rag import answers, tasks
 from confidant.rag.schemas import RagAnswer, RagQueryIn, SearchOut
 
@@ -29,8 +29,7 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> SearchOut:
     """Search your own diary and chats by meaning and by exact words, with snippets."""
-    if since and until and since > until:
-        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])
+    refuse_reversed_range(since, until)
     return await answers.search(rt, principal.user, q, limit, since, until)
 
 

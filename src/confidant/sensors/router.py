@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput
+from confidant.pagination import refuse_reversed_range
 from confidant.sensors import service
 from confidant.sensors.schemas import BatchIn, BatchOut, DailySummaryOut
 from confidant.users.clock import today_for
@@ -39,8 +40,7 @@ async def daily_summaries(
     """One summary per day in your time zone, oldest first; by default the last 7 days."""
     last = until or today_for(principal.user)
     first = since or last - timedelta(days=6)
-    if first > last:
-        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])
+    refuse_reversed_range(first, last)
     if (last - first).days >= MAX_SUMMARY_DAYS:
         raise InvalidInput(
             f"Ask for at most {MAX_SUMMARY_DAYS} days at a time",

@@ -11,7 +11,7 @@ from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.db import new_id, utcnow
 from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.pagination import Page, decode_cursor, older_than, split_page
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MindfulnessSession
@@ -65,21 +65,16 @@ async def list_sessions(
     key = await users_service.data_key(rt, user.id)
     query = select(MindfulnessSession).where(MindfulnessSession.user_id == user.id)
     if cursor:
-        at, last_id = decode_cursor(cursor, datetime)
+        after = decode_cursor(cursor, datetime)
         query = query.where(
-            (MindfulnessSession.completed_at < at)
-            | ((MindfulnessSession.completed_at == at) & (MindfulnessSession.id < last_id))
+            older_than(MindfulnessSession.completed_at, MindfulnessSession.id, after)
         )
-    rows = list(
-        await session.scalars(
-            query.order_by(
-                MindfulnessSession.completed_at.desc(), MindfulnessSession.id.desc()
-            ).limit(limit + 1)
+    fetched = await session.scalars(
+        query.order_by(MindfulnessSession.completed_at.desc(), MindfulnessSession.id.desc()).limit(
+            limit + 1
         )
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].completed_at, rows[-1].id) if more else None
+    rows, next_cursor = split_page(fetched.all(), limit, lambda s: (s.completed_at, s.id))
     return Page(items=[session_out(r, key) for r in rows], next_cursor=next_cursor)
 
 

@@ -12,7 +12,7 @@ from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.db import new_id, utcnow
 from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, encode_cursor
+from confidant.pagination import Page, decode_cursor, older_than, split_page
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MoodEntry
@@ -109,18 +109,13 @@ async def list_entries(
     if until is not None:
         query = query.where(MoodEntry.logged_at < day_bounds(until, until, zone)[1])
     if cursor:
-        at, last_id = decode_cursor(cursor, datetime)
         query = query.where(
-            (MoodEntry.logged_at < at) | ((MoodEntry.logged_at == at) & (MoodEntry.id < last_id))
+            older_than(MoodEntry.logged_at, MoodEntry.id, decode_cursor(cursor, datetime))
         )
-    rows = list(
-        await session.scalars(
-            query.order_by(MoodEntry.logged_at.desc(), MoodEntry.id.desc()).limit(limit + 1)
-        )
+    fetched = await session.scalars(
+        query.order_by(MoodEntry.logged_at.desc(), MoodEntry.id.desc()).limit(limit + 1)
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].logged_at, rows[-1].id) if more else None
+    rows, next_cursor = split_page(fetched.all(), limit, lambda e: (e.logged_at, e.id))
     return Page(items=[mood_out(r, key) for r in rows], next_cursor=next_cursor)
 
 

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import InvalidInput
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 from confidant.tracking import habits, mindfulness, mood
 from confidant.tracking.activity import stats_out
 from confidant.tracking.schemas import (
@@ -36,11 +35,6 @@ Since = Annotated[date | None, Query(alias="from")]
 Until = Annotated[date | None, Query(alias="to")]
 
 
-def _ordered(since: date | None, until: date | None) -> None:
-    if since and until and since > until:
-        raise InvalidInput("`from` is after `to`", details=[{"field": "query.from"}])
-
-
 @router.post("/api/mood", response_model=MoodOut, status_code=status.HTTP_201_CREATED)
 async def log_mood(
     body: MoodCreate, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
@@ -59,7 +53,7 @@ async def list_mood(
     until: Until = None,
 ) -> Page[MoodOut]:
     """Newest first; `from` and `to` are days in your own time zone, both included."""
-    _ordered(since, until)
+    refuse_reversed_range(since, until)
     return await mood.list_entries(rt, session, principal.user, cursor, limit, since, until)
 
 
@@ -158,7 +152,7 @@ async def list_check_ins(
     until: Until = None,
 ) -> list[CheckInOut]:
     """Newest first; by default the last 30 days."""
-    _ordered(since, until)
+    refuse_reversed_range(since, until)
     last = until or today_for(principal.user)
     first = since or last - timedelta(days=29)
     return await habits.list_check_ins(session, principal.user, habit_id, first, last)
