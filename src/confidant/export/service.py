@@ -76,7 +76,12 @@ async def document(rt: Runtime, session: AsyncSession, user: User) -> dict[str, 
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return _timestamp(datetime.now(UTC))
+
+
+def _timestamp(moment: datetime) -> str:
+    """UTC with a Z, as the API's models write times."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _latest_assessments(responses: list[ResponseOut]) -> list[dict[str, Any]]:
@@ -162,7 +167,7 @@ async def _habits(session: AsyncSession, user: User, key: DataKey) -> list[dict[
             "name": habits_service.name_of(habit, key),
             "targetPerWeek": habit.target_per_week,
             "archived": habit.archived_at is not None,
-            "createdAt": habit.created_at.isoformat().replace("+00:00", "Z"),
+            "createdAt": _timestamp(habit.created_at),
             "checkIns": days[habit.id],
         }
         for habit in await habits_service.habits_of(session, user)

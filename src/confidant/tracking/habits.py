@@ -73,11 +73,19 @@ async def check_in_days(
     return days
 
 
-async def _out(rt: Runtime, session: AsyncSession, user: User, habit: Habit) -> HabitOut:
+async def _outs(
+    rt: Runtime, session: AsyncSession, user: User, habits: list[Habit]
+) -> list[HabitOut]:
+    """The habits with whether they were checked today and how often in the last 7 days."""
     key = await users_service.data_key(rt, user.id)
     today = today_for(user)
     recent = await check_in_days(session, user, today - timedelta(days=6), today)
-    return habit_out(habit, key, recent.get(habit.id, set()), today)
+    return [habit_out(h, key, recent.get(h.id, set()), today) for h in habits]
+
+
+async def _out(rt: Runtime, session: AsyncSession, user: User, habit: Habit) -> HabitOut:
+    (out,) = await _outs(rt, session, user, [habit])
+    return out
 
 
 async def create(rt: Runtime, session: AsyncSession, user: User, data: HabitCreate) -> HabitOut:
@@ -94,14 +102,9 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: HabitCrea
 async def list_habits(
     rt: Runtime, session: AsyncSession, user: User, include_archived: bool
 ) -> list[HabitOut]:
-    key = await users_service.data_key(rt, user.id)
-    today = today_for(user)
-    recent = await check_in_days(session, user, today - timedelta(days=6), today)
-    return [
-        habit_out(h, key, recent.get(h.id, set()), today)
-        for h in await habits_of(session, user)
-        if include_archived or h.archived_at is None
-    ]
+    habits = await habits_of(session, user)
+    shown = [h for h in habits if include_archived or h.archived_at is None]
+    return await _outs(rt, session, user, shown)
 
 
 async def get(rt: Runtime, session: AsyncSession, user: User, habit_id: str) -> HabitOut:
