@@ -19,6 +19,7 @@ from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
 from confidant.export.router import router as export_router
 from confidant.finetune.router import router as finetune_router
+from confidant.imports import restore_default_recursion_limit
 from confidant.insights.router import router as insights_router
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import router as jobs_router
@@ -26,7 +27,12 @@ from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
 from confidant.ledger.middleware import LedgerMiddleware
 from confidant.ledger.router import router as ledger_router
 from confidant.llm.router import router as models_router
-from confidant.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
+from confidant.middleware import (
+    BodyLimitMiddleware,
+    JsonDepthMiddleware,
+    Metrics,
+    RequestContextMiddleware,
+)
 from confidant.news.router import router as news_router
 from confidant.openai_api.router import router as openai_router
 from confidant.rag.router import router as rag_router
@@ -101,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(news_router)
     app.include_router(health.router)
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
+    app.add_middleware(JsonDepthMiddleware)  # inside the body limit, which bounds its buffer
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LedgerMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    restore_default_recursion_limit()
     return app
 
 
@@ -138,14 +146,20 @@ async def _look_after_jobs_forever(runtime: Runtime) -> None:
 
 
 async def _purge_expired_forever(runtime: Runtime) -> None:
-    """Guest accounts and voice clips past their time."""
+    """Guest accounts and voice clips past their time, and keys no account came to own."""
     while True:
         try:
             async with runtime.db.transaction() as session:
                 purged = await auth_service.purge_expired(runtime, session)
                 clips = await voice_service.purge_expired(session)
-            if purged or clips:
-                log.info("purged %d expired guest accounts, %d voice clips", purged, clips)
+                orphans = await auth_service.sweep_orphan_keys(runtime, session)
+            if purged or clips or orphans:
+                log.info(
+                    "purged %d expired guest accounts, %d voice clips, %d orphaned keys",
+                    purged,
+                    clips,
+                    orphans,
+                )
         except Exception:
             log.exception("purging expired guests and clips failed; will retry")
         await asyncio.sleep(runtime.settings.guest_purge_interval_seconds)

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, Prometheus metrics and the request body limit."""
+"""Pure ASGI middleware: request ids, Prometheus metrics, the request body limit and the
+JSON nesting limit."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confidant.errors import error_body
+from confidant.jsonsafe import MAX_JSON_DEPTH, nested_deeper_than
 
 REQUEST_ID_HEADER = b"x-request-id"
 VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._\-]{1,128}$")
@@ -132,14 +134,72 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+class JsonDepthMiddleware:
+    """Refuses JSON request bodies nested deeper than a limit with 400, before any parser
+    sees them. Sits inside the body limit, which bounds what it buffers."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _may_be_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            try:
+                message = await receive()
+            except HTTPException as refused:  # the body limit, outside FastAPI's handlers
+                code = "payload_too_large" if refused.status_code == 413 else "bad_request"
+                await _send_error(send, refused.status_code, code, str(refused.detail))
+                return
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if nested_deeper_than(body, self.limit):
+            refusal = f"Request body is nested deeper than {self.limit} levels"
+            await _send_error(send, 400, "json_too_deep", refusal)
+            return
+        replayed: Message = {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, _replay([replayed], receive), send)
+
+
+def _may_be_json(scope: Scope) -> bool:
+    """FastAPI reads a body as JSON when it says so, or says nothing of its type."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media_type: bytes = value.split(b";", 1)[0].strip().lower()
+            return media_type == b"application/json" or media_type.endswith(b"+json")
+    return scope["method"] not in ("GET", "HEAD", "OPTIONS")
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replaying_receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replaying_receive
+
+
 async def _send_too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body("payload_too_large", f"Request body is larger than {limit} bytes")
-    ).encode()
+    message = f"Request body is larger than {limit} bytes"
+    await _send_error(send, 413, "payload_too_large", message)
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps(error_body(code, message)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

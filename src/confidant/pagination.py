@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
+from confidant import jsonsafe
 from confidant.errors import InvalidInput
 from confidant.schemas import ApiModel
 
@@ -39,7 +40,7 @@ def encode_cursor(position: date, item_id: str) -> str:
 def decode_cursor(cursor: str, kind: type[D]) -> tuple[D, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position, item_id = json.loads(raw)
+        position, item_id = jsonsafe.loads(raw)
         return kind.fromisoformat(position), str(item_id)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidInput(

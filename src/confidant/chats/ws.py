@@ -28,6 +28,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from confidant import jsonsafe
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
 from confidant.chats import repository, service
@@ -107,7 +108,10 @@ class ChatSocket:
             await self._record(raw)
             return
         try:
-            frame = json.loads(raw)
+            frame = jsonsafe.loads(raw)
+        except jsonsafe.TooDeeplyNested as exc:
+            await self._error("json_too_deep", f"Frames must not be {exc}")
+            return
         except ValueError:
             await self._error("invalid_json", "Frames must be JSON objects")
             return

@@ -9,13 +9,13 @@ the first dated line, or a file with no dates at all, becomes one entry dated to
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from pydantic import TypeAdapter, ValidationError
 
+from confidant import jsonsafe
 from confidant.diary.schemas import MAX_ENTRY_CHARS, EntryCreate
 from confidant.errors import InvalidInput, UnsupportedMediaType
 from confidant.rag.dates import MONTHS
@@ -94,7 +94,9 @@ def _entry(day: date, lines: list[str]) -> list[ParsedEntry]:
 
 def parse_json(text: str) -> list[EntryCreate]:
     try:
-        document = json.loads(text)
+        document = jsonsafe.loads(text)
+    except jsonsafe.TooDeeplyNested as exc:
+        raise InvalidInput(f"The JSON export is {exc}") from exc
     except ValueError as exc:
         raise InvalidInput("The JSON export is not valid JSON") from exc
     items = document.get("entries") if isinstance(document, dict) else document

@@ -14,6 +14,7 @@ from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_database
 
 from confidant.config import DATABASE_BROKER, Settings
+from confidant.imports import restore_default_recursion_limit
 
 RUN_JOB = "confidant.run_job"
 QUEUE = "confidant"
@@ -61,6 +62,7 @@ class _WorkerProcess:
             load_handlers()
             self.loop = asyncio.new_event_loop()
             self.runtime = self.loop.run_until_complete(Runtime.start(self.settings))
+            restore_default_recursion_limit()  # what the job code imported may raise it
         self.loop.run_until_complete(
             service.run(self.runtime, self.runtime.db, job_id, self.settings.jobs_heartbeat_seconds)
         )

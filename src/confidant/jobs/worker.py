@@ -11,6 +11,7 @@ import threading
 import time
 
 from confidant.config import Settings
+from confidant.imports import restore_default_recursion_limit
 from confidant.jobs.celery_app import QUEUE, make_celery
 
 PARENT_ENV = "CONFIDANT_WORKER_PARENT_PID"
@@ -21,6 +22,7 @@ def run_worker(settings: Settings, concurrency: int) -> None:
     if parent := os.environ.get(PARENT_ENV):
         _stop_when_orphaned(int(parent))
     pool = "solo" if concurrency == 1 else "prefork"
+    restore_default_recursion_limit()
     make_celery(settings).worker_main(
         ["worker", f"--pool={pool}", f"--concurrency={concurrency}", "-Q", QUEUE, "--loglevel=INFO"]
     )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
-
-from eth_account import Account
-from web3 import Web3
+from typing import TYPE_CHECKING, Any
 
 from confidant.config import Settings
+from confidant.imports import keeping_recursion_limit
 from confidant.ledger.checkpoints import Checkpoint
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 PAYLOAD_PREFIX = b"CONFIDANT-LEDGER\x01"
 
@@ -28,6 +29,9 @@ class ChainAnchor:
     def __init__(
         self, web3: Web3, private_key: str, chain_id: int | None = None, interval: float = 0.0
     ) -> None:
+        with keeping_recursion_limit():  # py_ecc, under eth_account, raises it to 100,000
+            from eth_account import Account
+
         self.web3 = web3
         self.account = Account.from_key(private_key)
         self.chain_id = chain_id if chain_id is not None else int(web3.eth.chain_id)
@@ -38,6 +42,9 @@ class ChainAnchor:
     def from_settings(cls, settings: Settings) -> ChainAnchor | None:
         if not (settings.ledger_anchor_rpc_url and settings.ledger_anchor_private_key):
             return None
+        with keeping_recursion_limit():
+            from web3 import Web3
+
         web3 = Web3(Web3.HTTPProvider(settings.ledger_anchor_rpc_url))
         return cls(
             web3,
