@@ -57,3 +57,57 @@ async def test_adapters_answer_alike_alone_or_crowded(tiny_model_dir: Path) -> N
         assert await answer(crowded, None) == base_alone
     assert len(crowded.adapters.resident) == 2
     assert crowded.adapters.loads == 6  # capacity 2 of 3, in rotation: every one cold
+
+
+def refusing(*_: object, **__: object) -> None:
+    """What transformers 5.24 does with peft 0.21 on every adapter call."""
+    raise ValueError("The version of PEFT you are using is not compatible, please use >= 0.22")
+
+
+async def test_an_adapter_that_fails_to_apply_falls_back_to_the_base_model(
+    tiny_model_dir: Path,
+) -> None:
+    model = served(2)
+    base = await answer(model, None)
+    good = ref("good", packed_adapter(1))
+    personal = await answer(model, good)
+    failures: list[str] = []
+
+    async def record(reason: str) -> None:
+        failures.append(reason)
+
+    async def corrupt() -> bytes:
+        return b"not an adapter archive"
+
+    broken = AdapterRef("broken", corrupt, record)
+    assert await answer(model, broken) == base
+    assert len(failures) == 1
+    assert "ReadError" in failures[0]
+    assert await answer(model, broken) == base  # not tried again
+    assert len(failures) == 1
+    assert await answer(model, good) == personal
+    assert await answer(model, None) == base
+
+
+async def test_a_transformers_that_refuses_peft_harms_no_base_model_reply(
+    tiny_model_dir: Path,
+) -> None:
+    """The defect: once one user's adapter was loaded, every reply answered 500."""
+    model = served(2)
+    base = await answer(model, None)
+    packed = packed_adapter(2)
+    model.model.enable_adapters = refusing  # type: ignore[method-assign]
+    model.model.disable_adapters = refusing  # type: ignore[method-assign]
+    failures: list[str] = []
+
+    async def record(reason: str) -> None:
+        failures.append(reason)
+
+    async def load() -> bytes:
+        return packed
+
+    assert await answer(model, AdapterRef("refused", load, record)) == base
+    assert failures
+    assert "not compatible" in failures[0]
+    for _ in range(2):
+        assert await answer(model, None) == base

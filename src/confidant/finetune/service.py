@@ -358,7 +358,22 @@ async def personalize(
         key = await users_service.data_key(rt, user_id)
         return adapter_files(rt).read(key, location, adapter_id)
 
-    return PersonalModel(model, AdapterRef(adapter.name, load))
+    async def failed(reason: str) -> None:
+        async with rt.db.transaction() as failing:
+            await mark_unservable(failing, adapter_id, reason)
+
+    return PersonalModel(model, AdapterRef(adapter.name, load, failed))
+
+
+async def mark_unservable(session: AsyncSession, adapter_id: str, reason: str) -> None:
+    """The adapter could not be applied to its base model: replies stop asking for it
+    (the owner's previous adapter, or the base model, serves them) and its status says
+    why."""
+    adapter = await session.get(FineTunedModel, adapter_id)
+    if adapter is None or adapter.status != READY:
+        return
+    adapter.status = FAILED
+    adapter.metrics = {**adapter.metrics, "detail": f"could not be served: {reason}"}
 
 
 class PersonalModel:

@@ -6,6 +6,11 @@ another generation runs would hand that generation the wrong adapter, so request
 turns by adapter: those wanting the active one (or none, for the base model) run
 together; one wanting another waits until they finish, then switches. Turns are first
 come, first served, so nobody starves behind a stream of others.
+
+An adapter that cannot be applied (broken weights, a PEFT that this transformers
+refuses) costs its owner their personalisation, never anyone their reply: the request
+falls back to the base model, the adapter's owner is told through `on_failure`, and the
+adapter is not tried again in this process.
 """
 
 from __future__ import annotations
@@ -29,15 +34,18 @@ warnings.filterwarnings("ignore", message="Already found a `peft_config` attribu
 logging.getLogger("transformers.integrations.peft").setLevel(logging.ERROR)
 _UNKNOWN = "\0unknown"
 CONFIG_FILE, WEIGHTS_FILE = "adapter_config.json", "adapter_model.safetensors"
+log = logging.getLogger("confidant")
 
 
 @dataclass(frozen=True)
 class AdapterRef:
     """A user's adapter: `name` identifies it (its model id); `load` returns its packed
-    weights, and is called only when it is not already resident."""
+    weights, and is called only when it is not already resident; `on_failure` hears why
+    it could not be applied."""
 
     name: str
     load: Callable[[], Awaitable[bytes]]
+    on_failure: Callable[[str], Awaitable[None]] | None = None
 
 
 class AdapterResidency:
@@ -50,6 +58,7 @@ class AdapterResidency:
         self._switching = False
         self._waiting: deque[object] = deque()
         self._wakeup = asyncio.Event()
+        self._broken: set[str] = set()
         self.loads = 0  # cold loads so far
         self.switches = 0
 
@@ -59,16 +68,40 @@ class AdapterResidency:
 
     @contextlib.asynccontextmanager
     async def use(self, adapter: AdapterRef | None) -> AsyncIterator[None]:
-        """Run the body with `adapter` active (None: the base model alone)."""
-        weights = None
-        if adapter is not None and adapter.name not in self._resident:
-            weights = await self._fetch(adapter)  # before our turn: others run meanwhile
-        await self._enter(adapter, weights)
+        """Run the body with `adapter` active (None: the base model alone); an adapter
+        that fails to apply leaves the body on the base model."""
+        if adapter is not None and adapter.name in self._broken:
+            adapter = None
+        try:
+            await self._enter_with(adapter)
+        except Exception as error:
+            if adapter is None:
+                raise
+            await self._give_up_on(adapter, error)
+            await self._enter_with(None)
         try:
             yield
         finally:
             self._running -= 1
             self._wake()
+
+    async def _enter_with(self, adapter: AdapterRef | None) -> None:
+        weights = None
+        if adapter is not None and adapter.name not in self._resident:
+            weights = await self._fetch(adapter)  # before our turn: others run meanwhile
+        await self._enter(adapter, weights)
+
+    async def _give_up_on(self, adapter: AdapterRef, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}"[:500]
+        log.warning(
+            "adapter %s could not be applied, replying without it: %s", adapter.name, reason
+        )
+        self._broken.add(adapter.name)
+        if adapter.on_failure is not None:
+            try:
+                await adapter.on_failure(reason)
+            except Exception:
+                log.exception("could not record that adapter %s failed", adapter.name)
 
     async def _fetch(self, adapter: AdapterRef) -> AdapterWeights:
         return await asyncio.to_thread(unpack, await adapter.load())
@@ -113,8 +146,8 @@ class AdapterResidency:
         """Make `name` the active adapter; nothing else runs meanwhile."""
         self.switches += 1
         if name is None:
-            if self._resident:
-                self._model.disable_adapters()
+            if self._resident or self._active == _UNKNOWN:
+                _disable_adapters(self._model)
             self._active = None
             return
         if name not in self._resident:
@@ -131,6 +164,23 @@ class AdapterResidency:
         self._model.enable_adapters()
         self._model.set_adapter(name)
         self._active = name
+
+
+def _disable_adapters(model: Any) -> None:
+    """The base model alone. When transformers refuses (it checks the PEFT version on
+    every call), the adapter layers are switched off through PEFT itself, as
+    transformers would: the base model must answer whatever state the adapters are in."""
+    try:
+        model.disable_adapters()
+        return
+    except Exception as error:
+        log.warning("disabling adapters through transformers failed (%s); using PEFT", error)
+    from peft.tuners.tuners_utils import BaseTunerLayer
+    from peft.utils import ModulesToSaveWrapper
+
+    for module in model.modules():
+        if isinstance(module, BaseTunerLayer | ModulesToSaveWrapper):
+            module.enable_adapters(enabled=False)
 
 
 @dataclass(frozen=True)
