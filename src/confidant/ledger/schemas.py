@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from confidant.schemas import ApiModel
 
@@ -15,7 +16,9 @@ class AnchorOut(ApiModel):
 
 
 class CheckpointOut(ApiModel):
-    checkpoint: str = Field(description="C2SP tlog-checkpoint, signed as a C2SP note")
+    checkpoint: Annotated[str, StringConstraints(strip_whitespace=False)] = Field(
+        description="C2SP tlog-checkpoint, signed as a C2SP note, byte for byte"
+    )
     origin: str
     tree_size: int
     root_hash: str

@@ -1,0 +1,63 @@
+"""The checkpoint the API serves is a signed note that the reference verifier
+(golang.org/x/mod/sumdb/note, built here from Debian's package) accepts byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from confidant.runtime import Runtime
+from tests.conftest import IN_CI
+from tests.helpers import register
+
+NOTECHECK = Path(__file__).parent / "notecheck"
+GOPATH = "/usr/share/gocode"  # where golang-golang-x-mod-dev puts golang.org/x/mod
+
+
+@pytest.fixture(scope="module")
+def notecheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    go = shutil.which("go")
+    if go is None or not (Path(GOPATH) / "src/golang.org/x/mod/sumdb/note").is_dir():
+        if IN_CI:
+            pytest.fail("go and golang-golang-x-mod-dev are required in CI (make installs them)")
+        pytest.skip("go or golang.org/x/mod is not installed here")
+    binary = tmp_path_factory.mktemp("notecheck") / "notecheck"
+    cache = tmp_path_factory.mktemp("gocache")
+    env = {**os.environ, "GOPATH": GOPATH, "GO111MODULE": "off", "GOCACHE": str(cache)}
+    subprocess.run(
+        [go, "build", "-o", str(binary), "."], cwd=NOTECHECK, env=env, check=True, timeout=300
+    )
+    return binary
+
+
+def reference_open(
+    notecheck: Path, verifier_key: str, note: bytes
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(notecheck), verifier_key], input=note, capture_output=True, timeout=30, check=False
+    )
+
+
+async def test_the_served_checkpoint_verifies_with_the_reference_verifier(
+    client: httpx.AsyncClient, runtime: Runtime, notecheck: Path
+) -> None:
+    await register(client)  # something to sequence
+    await runtime.sequencer.drain()
+    response = await client.get("/api/ledger/checkpoint")
+    assert response.status_code == 200, response.text
+    served = response.json()
+    note = served["checkpoint"].encode()
+    assert note.endswith(b"\n")
+    opened = reference_open(notecheck, served["publicKey"], note)
+    assert opened.returncode == 0, opened.stderr.decode()
+    origin, size, root = opened.stdout.decode().splitlines()
+    assert (origin, int(size)) == (served["origin"], served["treeSize"])
+
+    tampered = note.replace(f"\n{size}\n".encode(), f"\n{int(size) + 1}\n".encode(), 1)
+    assert reference_open(notecheck, served["publicKey"], tampered).returncode == 1
+    assert reference_open(notecheck, served["publicKey"], note.rstrip(b"\n")).returncode == 1
