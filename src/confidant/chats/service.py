@@ -1,8 +1,9 @@
-"""Chats and turns: store the user's message, stream the companion's reply, store it.
+"""Chats and turns: screen the user's message, stream the companion's reply, store both.
 
 A turn spans a generation that may take many seconds, so it does not hold the
-request's transaction: it commits the user's message first and the reply after,
-each in a transaction of its own.
+request's transaction. A crisis signal is committed before the reply starts; the
+user's message and the reply are committed together once the reply is complete, so a
+reply that fails leaves no message without its answer.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ async def list_messages(
 
 @dataclass
 class Turn:
-    """Everything a reply needs once the user's message is stored."""
+    """Everything a reply needs; the user's message is stored with the reply."""
 
     user_id: str
     chat_id: str
@@ -164,6 +165,7 @@ class Turn:
     crisis_resources: str | None
     user_message: MessageOut
     sources: list[SourceOut]
+    remember: bool  # index the user's message for retrieval
 
 
 def screen(rt: Runtime, session: AsyncSession, user: User, text: str, chat: Chat) -> str | None:
@@ -177,8 +179,8 @@ def screen(rt: Runtime, session: AsyncSession, user: User, text: str, chat: Chat
 
 
 async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Turn:
-    """Store the user's message (committed) and prepare the model's context, grounded in
-    the user's own notes."""
+    """Screen the user's message (a crisis signal is committed) and prepare the model's
+    context, grounded in the user's own notes."""
     # Retrieval (embedding the message) runs alongside the history query: it would
     # otherwise add its whole time to the time to first token.
     grounding = asyncio.create_task(rag_answers.grounding(rt, user, content))
@@ -226,20 +228,32 @@ def _prepare_turn(
         reserve=params.max_new_tokens,
     )
     resources = screen(rt, session, user, content, chat)
-    message = _new_message(key, chat, user.id, "user", content, None)
-    session.add(message)
-    chat.updated_at = utcnow()
-    if user.preferences.get("remember_chats", True):
-        rag_tasks.schedule_index(session, user.id, SOURCE_MESSAGE, [message.id])
-    user_message = message_out(message, key)
-    return Turn(user.id, chat.id, model, context, params, resources, user_message, sources)
+    user_message = MessageOut(
+        id=new_id(), chat_id=chat.id, role="user", content=content, created_at=utcnow()
+    )
+    remember = bool(user.preferences.get("remember_chats", True))
+    return Turn(
+        user.id, chat.id, model, context, params, resources, user_message, sources, remember
+    )
 
 
 def _new_message(
-    key: DataKey, chat: Chat, user_id: str, role: str, content: str, model: str | None
+    key: DataKey,
+    chat: Chat,
+    user_id: str,
+    role: str,
+    content: str,
+    model: str | None,
+    message_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> Message:
     message = Message(
-        id=new_id(), chat_id=chat.id, user_id=user_id, role=role, model=model, created_at=utcnow()
+        id=message_id or new_id(),
+        chat_id=chat.id,
+        user_id=user_id,
+        role=role,
+        model=model,
+        created_at=created_at or utcnow(),
     )
     message.content_ct = key.encrypt(
         content.encode(), table="messages", column="content", row_id=message.id
@@ -252,12 +266,20 @@ def reply_stream(turn: Turn) -> AsyncIterator[str]:
 
 
 async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
-    """Store the companion's reply (committed)."""
+    """Store the user's message and the companion's reply (committed together)."""
     async with rt.db.transaction() as session:
         chat = await repository.chat_of(session, turn.user_id, turn.chat_id)
         if chat is None:
             raise NotFound("Chat was deleted while the reply was written")
         key = await users_service.data_key(rt, turn.user_id)
+        asked = turn.user_message
+        session.add(
+            _new_message(
+                key, chat, turn.user_id, "user", asked.content, None, asked.id, asked.created_at
+            )
+        )
+        if turn.remember:
+            rag_tasks.schedule_index(session, turn.user_id, SOURCE_MESSAGE, [asked.id])
         message = _new_message(key, chat, turn.user_id, "assistant", reply, turn.model.name)
         if turn.sources:
             message.sources_ct = key.encrypt_json(
