@@ -215,16 +215,24 @@ async def create_account(
     index = users_service.email_index(rt, data.email)
     if await users_repository.user_by_email_index(session, index) is not None:
         raise Conflict("An account with this email already exists")
-    if guest is None:
-        user = User(id=new_id(), role=role, preferences={})
-        key = await rt.keystore.create(user_key_owner(user.id))
+    if guest is not None:
+        key = await users_service.data_key(rt, guest.id)
+        guest.role, guest.guest_expires_at = role, None
+        card = await users_service.own_card(session, guest)
+        await revoke_all_sessions(session, guest.id)  # the guest's tokens end here
+        await _fill_account(rt, session, guest, key, data)
+        return guest, card, key
+    user = User(id=new_id(), role=role, preferences={})
+    async with rt.keystore.provisional(user_key_owner(user.id)) as key:
         session.add(user)
         card = users_service.create_card(session, user, key)
-    else:
-        user, key = guest, await users_service.data_key(rt, guest.id)
-        user.role, user.guest_expires_at = role, None
-        card = await users_service.own_card(session, user)
-        await revoke_all_sessions(session, user.id)  # the guest's tokens end here
+        await _fill_account(rt, session, user, key, data)
+    return user, card, key
+
+
+async def _fill_account(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, data: RegisterIn
+) -> None:
     users_service.set_name(user, key, data.name)
     await users_service.set_email(rt, session, user, key, data.email)
     await users_service.set_phone(rt, session, user, key, data.phone)
@@ -233,7 +241,6 @@ async def create_account(
         await session.flush()
     except IntegrityError as exc:  # lost a race with a concurrent registration
         raise Conflict("An account with this email or phone already exists") from exc
-    return user, card, key
 
 
 async def login(
@@ -332,10 +339,10 @@ async def start_guest(rt: Runtime, session: AsyncSession, ip: str) -> TokensOut:
     await throttle(rt, "guest", ip=ip)
     ttl = timedelta(seconds=rt.settings.guest_session_ttl_seconds)
     user = User(id=new_id(), role=ROLE_GUEST, preferences={}, guest_expires_at=utcnow() + ttl)
-    key = await rt.keystore.create(user_key_owner(user.id))
-    session.add(user)
-    users_service.create_card(session, user, key)
-    await session.flush()
+    async with rt.keystore.provisional(user_key_owner(user.id)) as key:
+        session.add(user)
+        users_service.create_card(session, user, key)
+        await session.flush()
     return await open_session(rt, session, user)
 
 
@@ -354,6 +361,25 @@ async def purge_expired(rt: Runtime, session: AsyncSession) -> int:
         await session.execute(delete(User).where(User.id.in_(expired)))
     await session.execute(delete(Session).where(Session.expires_at <= now))
     return len(expired)
+
+
+ORPHAN_KEY_GRACE = timedelta(hours=1)  # far longer than any registration's transaction
+ORPHAN_SWEEP_BATCH = 500
+
+
+async def sweep_orphan_keys(rt: Runtime, session: AsyncSession) -> int:
+    """Destroy data keys of accounts that never came to be (a registration whose
+    transaction failed after its key was stored). Returns how many went."""
+    prefix = user_key_owner("")
+    owners = await rt.keystore.owners_created_before(
+        prefix, utcnow() - ORPHAN_KEY_GRACE, ORPHAN_SWEEP_BATCH
+    )
+    ids = [owner.removeprefix(prefix) for owner in owners]
+    existing = set(await session.scalars(select(User.id).where(User.id.in_(ids))))
+    orphans = [user_id for user_id in ids if user_id not in existing]
+    for user_id in orphans:
+        await rt.keystore.destroy(user_key_owner(user_id))
+    return len(orphans)
 
 
 async def create_admin(

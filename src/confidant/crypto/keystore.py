@@ -6,8 +6,10 @@ owner's ciphertext, backups included, unreadable.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from sqlalchemy import LargeBinary, MetaData, String, delete, select
@@ -56,6 +58,29 @@ class KeyStore:
             session.add(WrappedKey(owner=owner, kek_id=kek_id, wrapped=wrapped))
         self._remember(owner, raw)
         return DataKey(raw)
+
+    @contextlib.asynccontextmanager
+    async def provisional(self, owner: str) -> AsyncIterator[DataKey]:
+        """A fresh key for `owner` that is destroyed again when the body fails. The key
+        database commits on its own, so an account insert that fails (a registration that
+        lost a race) would otherwise leave its key behind."""
+        key = await self.create(owner)
+        try:
+            yield key
+        except BaseException:
+            await self.destroy(owner)
+            raise
+
+    async def owners_created_before(self, prefix: str, cutoff: datetime, limit: int) -> list[str]:
+        """Owners whose name starts with `prefix` and whose key is older than `cutoff`."""
+        async with self.db.sessionmaker() as session:
+            rows = await session.scalars(
+                select(WrappedKey.owner)
+                .where(WrappedKey.owner.startswith(prefix), WrappedKey.created_at < cutoff)
+                .order_by(WrappedKey.owner)
+                .limit(limit)
+            )
+            return list(rows)
 
     async def get(self, owner: str) -> DataKey:
         return DataKey(await self.raw(owner))
