@@ -28,6 +28,7 @@ from confidant.config import Settings
 from confidant.llm.tiny import build_tiny_chat_model
 from confidant.main import create_app
 from confidant.runtime import Runtime
+from confidant.serving import uvicorn_options
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST = os.environ.get("CONFIDANT_TEST_PG_HOST", "127.0.0.1")
@@ -179,7 +180,7 @@ class LiveServer:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio"
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", **uvicorn_options()
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

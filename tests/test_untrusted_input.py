@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from confidant.config import Settings
 from confidant.jsonsafe import MAX_JSON_DEPTH, TooDeeplyNested, loads, nested_deeper_than
+from tests.conftest import LiveServer
 from tests.helpers import assert_error, free_port, register, serve, wait_ready
 
 
@@ -166,3 +167,23 @@ with mock.patch("celery.Celery.worker_main"):  # its loop would never return
     worker.run_worker(Settings(_env_file=None, data_dir={str(tmp_path)!r}), 1)
 """
     assert recursion_limit_after(worker) == 1000
+
+
+async def test_an_over_long_url_is_400_in_the_error_shape(live_server: LiveServer) -> None:
+    import asyncio
+
+    # httpx refuses to send such a URL, so the request goes over a plain socket.
+    reader, writer = await asyncio.open_connection("127.0.0.1", live_server.port)
+    writer.write(b"GET /api/search?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), timeout=30)
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head.lower()
+    error = json.loads(body)["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["code"] == "bad_request"
+    assert "URL" in error["message"]
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        assert (await http.get("/healthz")).status_code == 200

@@ -12,6 +12,7 @@ import uvicorn
 
 from confidant.config import Settings, get_settings
 from confidant.runtime import Runtime
+from confidant.serving import uvicorn_options
 
 app = typer.Typer(help="Confidant: a private AI wellbeing companion you host yourself.")
 keys_app = typer.Typer(help="Master-key management.")
@@ -46,8 +47,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        ws="websockets-sansio",
+        **uvicorn_options(),
     )
 
 

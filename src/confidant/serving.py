@@ -1,0 +1,42 @@
+"""How uvicorn serves the app: one place for `confidant serve` and the tests' live server.
+
+uvicorn answers requests it cannot parse (a URL or headers past its parser's limits,
+malformed HTTP) itself, in plain text, before the app sees them. Its protocol here
+answers them in the one error shape instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from confidant.errors import error_body
+
+UNREADABLE_REQUEST = (
+    "The request could not be read: its URL or headers are too long (the URL's limit is "
+    "about 64 KB), or it is not well-formed HTTP"
+)
+
+
+class ErrorShapeHttpToolsProtocol(HttpToolsProtocol):
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps(error_body("bad_request", UNREADABLE_REQUEST)).encode()
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in self.server_state.default_headers:
+            head.append(name + b": " + value + b"\r\n")
+        head.append(b"content-type: application/json\r\n")
+        head.append(b"content-length: " + str(len(body)).encode() + b"\r\n")
+        head.append(b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """What `uvicorn.run` and `uvicorn.Config` get besides the app, host and port."""
+    return {
+        "http": ErrorShapeHttpToolsProtocol,
+        "ws": "websockets-sansio",
+        "proxy_headers": True,
+    }
