@@ -141,6 +141,31 @@ async def test_two_users_at_once_never_get_each_others_adapter(
     assert model.adapters.switches > 3  # type: ignore[attr-defined]  # adapters took turns
 
 
+async def test_an_adapter_that_cannot_be_served_costs_no_one_a_reply(
+    app: FastAPI, client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    owner, other = await register(client), await register(client)
+    await write_history(client, owner, "Repotted the basil on the balcony")
+    await write_history(client, other, "Ran along the river before work")
+    await jobs_settled(runtime.db)
+    owner_before, other_before = await reply(app, client, owner), await reply(app, client, other)
+    started = await fine_tune(client, owner)
+    assert (await wait_until(client, owner, started["id"], {"ready", "failed"}))["state"] == "ready"
+    for stored in (settings.adapters_dir / owner.user_id).iterdir():
+        stored.write_bytes(b"\0" * 64)  # the disk garbled it: it no longer opens
+
+    assert await reply(app, client, owner) == owner_before  # the base model answered
+    assert await reply(app, client, other) == other_before
+    chat = (await client.post("/api/chats", json={}, headers=owner.headers)).json()
+    turn = await client.post(
+        "/api/messages", json={"chatId": chat["id"], "content": "hi"}, headers=owner.headers
+    )
+    assert turn.status_code == 200, turn.text
+    status = (await client.get(f"/api/models/{started['id']}/status", headers=owner.headers)).json()
+    assert status["state"] == "failed"
+    assert status["detail"].startswith("could not be served")
+
+
 async def test_bad_requests_change_nothing(
     app: FastAPI, client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
