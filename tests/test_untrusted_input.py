@@ -187,3 +187,19 @@ async def test_an_over_long_url_is_400_in_the_error_shape(live_server: LiveServe
     assert "URL" in error["message"]
     async with httpx.AsyncClient(base_url=live_server.url) as http:
         assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_deep_websocket_frames_are_refused_and_the_socket_stays_open(
+    live_server: LiveServer,
+) -> None:
+    import websockets
+
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        account = await register(http)
+        chat = (await http.post("/api/chats", json={}, headers=account.headers)).json()
+    url = f"{live_server.ws_url}/ws/chats/{chat['id']}?token={account.access}"
+    async with websockets.connect(url, max_size=None) as ws:
+        await ws.send('{"type": "message", "content": ' + nested(100_000) + "}")
+        assert json.loads(await ws.recv())["error"]["code"] == "json_too_deep"
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await ws.recv()) == {"type": "pong"}
