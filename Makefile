@@ -23,7 +23,8 @@ run: install
 
 test: install-dev lint typecheck pytest
 
-# Lint, types, and the tests not marked slow (tiny models, SQLite and the local services).
+# Lint, types, and the tests on SQLite not marked slow (tiny models, one smoke test per
+# heavy area); the PostgreSQL runs and the slow ones are left to `make test`.
 check: install-dev lint typecheck pytest-fast
 
 # Debian packages the build needs; installed only when missing.
@@ -72,7 +73,7 @@ pytest: install-dev
 	$(BIN)/pytest
 
 pytest-fast: install-dev
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow and not postgres"
 
 # A deliberate upgrade: newest versions that pyproject.toml allows, the whole suite on
 # them, then a look for known vulnerabilities. Commit the lock files on their own.

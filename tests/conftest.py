@@ -36,6 +36,17 @@ TINY_MODEL_DIR = Path(tempfile.gettempdir()) / f"confidant-tiny-model-{os.getpid
 REDIS_URL = os.environ.get("CONFIDANT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the PostgreSQL backend or a Redis server carry its marker, so `make check`
+    can leave them to the whole suite (`-m "not slow and not postgres"`)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("settings") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random-weight chat model saved like a real one; nothing is downloaded."""

@@ -165,6 +165,7 @@ def test_migrations_downgrade_and_upgrade_cleanly(tmp_path: Path) -> None:
     assert sum(1 for index in user_indexes if index[2]) >= 3  # id, email index, phone index
 
 
+@pytest.mark.slow
 async def test_cli_create_admin_promotes_and_creates(
     settings: Settings, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
@@ -194,6 +195,7 @@ def test_data_dir_and_generated_secrets_are_private(tmp_path: Path) -> None:
     assert ((settings.data_dir / "jwt.secret").stat().st_mode & 0o777) == 0o600
 
 
+@pytest.mark.slow
 async def test_cli_rag_reindex(settings: Settings, client: httpx.AsyncClient) -> None:
     account = await register(client)
     created = await client.post(

@@ -91,6 +91,7 @@ async def test_deep_diary_import_is_refused(client: httpx.AsyncClient) -> None:
     assert "nested deeper" in error["message"]
 
 
+@pytest.mark.slow
 def test_a_deep_request_leaves_a_real_server_alive(settings: Settings, tmp_path: Path) -> None:
     """The crash needed the real server process: the recursion limit web3 raised."""
     import asyncio
@@ -139,6 +140,7 @@ def recursion_limit_after(body: str, env: dict[str, str] | None = None) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_no_module_of_ours_raises_the_recursion_limit_when_imported() -> None:
     body = """
 for module in pkgutil.walk_packages(confidant.__path__, "confidant."):

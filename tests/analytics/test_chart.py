@@ -253,6 +253,7 @@ def test_the_same_input_gives_identical_svg_bytes() -> None:
     assert render(month(), "svg") == render(month(), "svg")
 
 
+@pytest.mark.slow
 def test_rendering_from_four_threads_at_once_matches_rendering_alone() -> None:
     charts = [week(), month(), empty(), week(moods=[9.0, 8.0, 7.0, None, 5.0, 4.0, 3.0])]
     alone = [(render(chart, "svg"), render(chart, "png")) for chart in charts]

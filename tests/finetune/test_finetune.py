@@ -119,6 +119,7 @@ async def test_an_adapter_learns_its_owners_writing_and_serves_only_them(
     assert stored[0].stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 async def test_two_users_at_once_never_get_each_others_adapter(
     app: FastAPI, client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
@@ -141,6 +142,7 @@ async def test_two_users_at_once_never_get_each_others_adapter(
     assert model.adapters.switches > 3  # type: ignore[attr-defined]  # adapters took turns
 
 
+@pytest.mark.slow
 async def test_an_adapter_that_cannot_be_served_costs_no_one_a_reply(
     app: FastAPI, client: httpx.AsyncClient, runtime: Runtime, settings: Settings
 ) -> None:
@@ -249,6 +251,7 @@ async def fast_worker(tmp_path: Path) -> AsyncIterator[tuple[Settings, FastAPI]]
             yield ready, app
 
 
+@pytest.mark.slow
 async def test_a_running_fine_tune_can_be_cancelled(fast_worker: tuple[Settings, FastAPI]) -> None:
     settings, app = fast_worker
     async with client_for(app) as http:
@@ -273,6 +276,7 @@ async def test_a_running_fine_tune_can_be_cancelled(fast_worker: tuple[Settings,
     assert not (settings.adapters_dir / account.user_id).exists()
 
 
+@pytest.mark.slow
 async def test_enough_new_writing_starts_a_fine_tune_unless_turned_off(
     fast_worker: tuple[Settings, FastAPI],
 ) -> None:

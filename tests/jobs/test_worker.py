@@ -114,6 +114,7 @@ async def test_jobs_are_private_and_unknown_ones_404(deployment: tuple[Settings,
         assert_error(await http.get("/api/jobs"), 401)
 
 
+@pytest.mark.slow
 async def test_a_cancelled_queued_job_never_runs(
     deployment: tuple[Settings, FastAPI], tmp_path: Path
 ) -> None:
@@ -134,6 +135,7 @@ async def test_a_cancelled_queued_job_never_runs(
         assert again["startedAt"] is None
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_job_leaves_no_job_running(
     deployment: tuple[Settings, FastAPI], tmp_path: Path
 ) -> None:
@@ -157,6 +159,7 @@ async def test_a_worker_killed_mid_job_leaves_no_job_running(
     assert ended["finishedAt"] is not None
 
 
+@pytest.mark.slow
 async def test_the_embedded_default_runs_jobs_with_nothing_but_sqlite(tmp_path: Path) -> None:
     """`confidant serve` with no REDIS_URL starts its own worker on a SQLite broker."""
     settings = make_settings(tmp_path / "data", jobs_worker="embedded")

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import make_settings, upgrade_schema
 from tests.helpers import free_port, register, run_cli, serve, settings_env, wait_ready
@@ -43,6 +44,7 @@ async def write_until_killed(
     return acknowledged
 
 
+@pytest.mark.slow
 async def test_sigkill_under_write_load_loses_no_acknowledged_write(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data")
     await upgrade_schema(settings)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from confidant.ledger.models import LedgerLeaf, LedgerOutbox
 from confidant.ledger.verify import verify_log
 from confidant.runtime import Runtime
-from tests.helpers import Account, assert_error, register
+from tests.helpers import Account, assert_error, jobs_settled, register
 from tests.ledger import reference
 
 
@@ -233,6 +233,7 @@ async def test_the_whole_log_verifies_with_every_row_matching(
     refreshed = await client.post("/api/auth/refresh", json={"refreshToken": account.refresh})
     assert refreshed.status_code == 200
     assert (await client.delete("/api/users/me", headers=account.headers)).status_code == 204
+    await jobs_settled(runtime.db)  # a job's deletes are logged when its transaction commits
     await settle(runtime)
     report = await verify_log(
         runtime.db, runtime.ledger.signer.verifier_key, pseudonyms=runtime.ledger.pseudonyms

@@ -203,6 +203,7 @@ async def test_stale_items_are_served_while_a_feed_fails(
     assert feed_server.hits["/rss.xml"] == 3
 
 
+@pytest.mark.slow
 async def test_url_credentials_are_not_shown(news_api: NewsApi, feed_server: FeedServer) -> None:
     feed_server.serve("/private.xml", ATOM.read_bytes())
     secret = f"http://reader:s3cret@127.0.0.1:{feed_server.port}/private.xml"

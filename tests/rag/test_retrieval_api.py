@@ -247,6 +247,7 @@ async def test_bad_search_limits_are_422(client: httpx.AsyncClient, limit: str) 
     )
 
 
+@pytest.mark.slow
 async def test_another_process_sees_new_entries_at_once(tmp_path: Path) -> None:
     """Two service processes on one database and store: in-memory copies follow changes."""
     from tests.conftest import client_for, make_settings, started_app, upgrade_schema
