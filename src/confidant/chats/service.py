@@ -188,7 +188,7 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
         async with rt.db.transaction() as session:
             chat = await own_chat(session, user, chat_id)
             model = await finetune_service.personalize(
-                rt, session, user.id, rt.models.get(chat.model)
+                rt, session, user.id, rt.models.for_reply(chat.model)
             )
             key = await users_service.data_key(rt, user.id)
             history = await repository.messages_page(
@@ -298,7 +298,7 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
 
 async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> QueryOut:
     """A one-shot question: answered, then stored encrypted (in a transaction of its own)."""
-    model = rt.models.get(rt.models.require_available(model_name) if model_name else None)
+    model = rt.models.for_reply(rt.models.require_available(model_name) if model_name else None)
     async with rt.db.transaction() as session:
         model = await finetune_service.personalize(rt, session, user.id, model)
     params = default_params(rt.settings)

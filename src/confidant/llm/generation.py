@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from confidant.config import Settings
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
+
+log = logging.getLogger("confidant.llm")
 
 
 def default_params(settings: Settings) -> GenerationParams:
@@ -22,11 +25,19 @@ async def stream_reply(
     params: GenerationParams,
     crisis_resources: str | None,
 ) -> AsyncIterator[str]:
-    """The reply as text deltas: crisis resources first, before anything the model says."""
-    if crisis_resources:
-        yield crisis_resources + "\n\n"
-    async for delta in model.stream(context, params):
-        yield delta
+    """The reply as text deltas: crisis resources first, before anything the model says.
+    After crisis resources a model that cannot answer (loading, down, busy, timing out)
+    ends the reply quietly: the resources alone are the answer."""
+    if not crisis_resources:
+        async for delta in model.stream(context, params):
+            yield delta
+        return
+    yield crisis_resources + "\n\n"
+    try:
+        async for delta in model.stream(context, params):
+            yield delta
+    except Exception as error:
+        log.warning("the model could not follow crisis resources with a reply: %s", error)
 
 
 async def complete(stream: AsyncIterator[str]) -> str:

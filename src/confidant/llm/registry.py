@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
 
 from confidant.config import Settings
 from confidant.errors import InvalidInput
+from confidant.llm.adapters import AdapterRef
 from confidant.llm.admission import Admission
-from confidant.llm.base import ChatModel, ModelUnavailable
+from confidant.llm.base import (
+    ChatMessage,
+    ChatModel,
+    GenerationParams,
+    ModelUnavailable,
+    approximate_tokens,
+    approximate_tokens_each,
+)
 
 log = logging.getLogger("confidant.llm")
 
@@ -108,6 +117,14 @@ class ModelRegistry:
             f"Model {entry.name} could not be loaded ({entry.reason}). {HOW_TO_FIX}"
         )
 
+    def for_reply(self, name: str | None = None) -> ChatModel:
+        """The model to reply with, or a stand-in that fails only when asked to generate:
+        a reply is prepared (and crisis help sent) whatever state the model is in."""
+        try:
+            return self.get(name)
+        except ModelUnavailable as unavailable:
+            return UnavailableModel(name or self.default_name, unavailable)
+
     def require_available(self, name: str) -> str:
         """`name` if it is loaded; otherwise 422 listing the models that are."""
         if name not in self.available():
@@ -134,3 +151,32 @@ class ModelRegistry:
         for entry in self._entries.values():
             if entry.model is not None:
                 await entry.model.aclose()
+
+
+class UnavailableModel:
+    """Stands in for a model that cannot answer now (loading, failed to load, gone)."""
+
+    provider = "unavailable"
+    context_window = 4096
+
+    def __init__(self, name: str, reason: ModelUnavailable) -> None:
+        self.name = name
+        self.reason = reason
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        return approximate_tokens(messages)
+
+    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
+        return approximate_tokens_each(messages)
+
+    async def stream(
+        self,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        adapter: AdapterRef | None = None,
+    ) -> AsyncIterator[str]:
+        raise self.reason
+        yield ""  # a generator, like every model's stream
+
+    async def aclose(self) -> None:
+        return None

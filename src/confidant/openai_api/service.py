@@ -49,7 +49,7 @@ async def prepare(rt: Runtime, principal: Principal, request: ChatCompletionRequ
             f"Unknown or unavailable model: {request.model}",
             details={"field": "model", "available": model_names(rt)},
         )
-    model = rt.models.get(None if request.model == COMPANION_MODEL else request.model)
+    model = rt.models.for_reply(None if request.model == COMPANION_MODEL else request.model)
     async with rt.db.transaction() as session:
         model = await finetune_service.personalize(rt, session, principal.user.id, model)
     instructions = [m.content for m in request.messages if m.role in ("system", "developer")]

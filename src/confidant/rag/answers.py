@@ -48,7 +48,7 @@ async def grounding(rt: Runtime, user: User, query: str) -> tuple[str, list[Sour
 
 
 async def answer(rt: Runtime, user: User, question: str) -> RagAnswer:
-    model = rt.models.get()
+    model = rt.models.for_reply()
     params = default_params(rt.settings)
     resources = await safety_service.screen_and_record(rt, user, question, "rag")
     prompt, sources = await grounding(rt, user, question)
