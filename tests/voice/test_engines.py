@@ -41,7 +41,7 @@ def report(engine: str, commands: list[Any], heard: list[str]) -> float:
     return mean
 
 
-async def test_offline_default_recognises_the_key_words_of_spoken_commands(
+async def test_pocketsphinx_recognises_the_key_words_of_spoken_commands(
     tmp_path: Path, commands: list[Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     voice = engines(tmp_path)

@@ -20,6 +20,7 @@ from confidant.finetune.training import (
     split,
 )
 from confidant.jobs.service import Progress, handler, submit
+from confidant.llm.bundled import local_source
 from confidant.runtime import Runtime
 from confidant.users import service as users_service
 
@@ -78,7 +79,9 @@ async def _train_reporting(
     stop = threading.Event()
 
     def run() -> bytes:
-        trainer = LoraTrainer(base_model, hp, rt.settings.finetune_device)
+        trainer = LoraTrainer(
+            local_source(rt.settings, base_model), hp, rt.settings.finetune_device
+        )
         return trainer.run(train_set, held_out, status, stop)
 
     training = asyncio.ensure_future(asyncio.to_thread(run))

@@ -90,10 +90,12 @@ class LoraTrainer:
         self.hp = hp
         self.device = pick_device(device)
         torch.manual_seed(hp.seed)
-        self.tokenizer = AutoTokenizer.from_pretrained(base_model)
+        self.tokenizer = AutoTokenizer.from_pretrained(base_model, local_files_only=True)
         if self.tokenizer.chat_template is None:
             raise ValueError(f"{base_model} has no chat template; use an instruct/chat model")
-        base = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+        base = AutoModelForCausalLM.from_pretrained(
+            base_model, dtype=torch.float32, local_files_only=True
+        )
         config = LoraConfig(
             r=hp.rank,
             lora_alpha=hp.alpha,

@@ -36,13 +36,15 @@ class HuggingFaceChatModel:
         self,
         name: str,
         *,
+        source: str | None = None,
         dtype: str = "auto",
         device: str = "auto",
         admission: Admission,
         local_files_only: bool = False,
         max_resident_adapters: int = 8,
     ) -> None:
-        """Load `name` (a hub id or a local path); blocking, so call it from a thread."""
+        """Load `name` (a hub id or a local path) from `source` (a local path; default
+        `name`); blocking, so call it from a thread."""
         with ML_IMPORT_LOCK:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -50,12 +52,13 @@ class HuggingFaceChatModel:
         self.name = name
         self.device = pick_device(device)
         self._admission = admission
-        self.tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local_files_only)
+        source = source or name
+        self.tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
         if self.tokenizer.chat_template is None:
             raise ValueError(f"{name} has no chat template; use an instruct/chat model")
         torch_dtype: Any = getattr(torch, dtype) if dtype in DTYPES else "auto"
         model = AutoModelForCausalLM.from_pretrained(
-            name, dtype=torch_dtype, local_files_only=local_files_only
+            source, dtype=torch_dtype, local_files_only=local_files_only
         )
         self.model = model.to(torch.device(self.device))  # type: ignore[arg-type]  # stub bug
         self.model.eval()

@@ -9,11 +9,12 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from confidant.config import Settings
+from confidant.config import BUNDLED_STT_MODEL, BUNDLED_TTS_VOICE, Settings
 from confidant.errors import DomainError
+from confidant.voice import bundled as voice_bundled
 from confidant.voice.audio import Pcm
 from confidant.voice.stt import FasterWhisper, PocketSphinx, SpeechToText, TransformersWhisper
-from confidant.voice.tts import EspeakNg, TextToSpeech, TransformersVits
+from confidant.voice.tts import EngineFailed, EspeakNg, Piper, TextToSpeech, TransformersVits
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +102,30 @@ def _load_stt(settings: Settings) -> SpeechToText:
         settings.voice_language,
         settings.voice_device,
     )
+    bundled = model == BUNDLED_STT_MODEL
     if settings.voice_stt_engine == "pocketsphinx":
-        return PocketSphinx(model)
+        return PocketSphinx(None if bundled else model)  # the bundled model is Whisper's
     assert model is not None  # the settings refuse these engines without a model
     if settings.voice_stt_engine == "whisper":
+        if bundled:
+            raise EngineFailed("the bundled Whisper base is for faster-whisper")
         return TransformersWhisper(model, language, device)
-    return FasterWhisper(model, language, device)
+    folder = str(voice_bundled.whisper_base(settings)) if bundled else model
+    return FasterWhisper(folder, language, device)
 
 
 def _load_tts(settings: Settings) -> TextToSpeech:
-    if settings.voice_tts_engine == "espeak-ng":
+    engine, model = settings.voice_tts_engine, settings.voice_tts_model
+    if engine == "espeak-ng":
         return EspeakNg(
             settings.voice_tts_voice,
             settings.voice_tts_words_per_minute,
             settings.voice_engine_timeout_seconds,
         )
-    assert settings.voice_tts_model is not None
-    return TransformersVits(settings.voice_tts_model, settings.voice_device)
+    assert model is not None  # the settings refuse these engines without a model
+    if engine == "piper":
+        bundled = model == BUNDLED_TTS_VOICE
+        return Piper(str(voice_bundled.piper_voice(settings)) if bundled else model)
+    if model == BUNDLED_TTS_VOICE:
+        raise EngineFailed("the bundled voice is for piper")
+    return TransformersVits(model, settings.voice_device)

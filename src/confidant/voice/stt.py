@@ -91,15 +91,18 @@ class TransformersWhisper:
 
 
 class FasterWhisper:
-    """Whisper on CTranslate2 (a converted checkpoint folder, or a size name such as
-    "small" that faster-whisper fetches once)."""
+    """Whisper on CTranslate2: a converted checkpoint folder, or a size name already in
+    the local cache (nothing is downloaded at run time)."""
 
     name = "faster-whisper"
 
     def __init__(self, model: str, language: str, device: str) -> None:
         from faster_whisper import WhisperModel
 
-        self.model = WhisperModel(model, device=device, compute_type="default")
+        compute_type = "int8" if device == "cpu" else "default"
+        self.model = WhisperModel(
+            model, device=device, compute_type=compute_type, local_files_only=True
+        )
         self.language = language
 
     def transcribe(self, pcm: Pcm) -> str:

@@ -89,3 +89,25 @@ class TransformersVits:
             waveform = self.model(**inputs).waveform[0].float().cpu().numpy()
         samples = (np.clip(waveform, -1.0, 1.0) * 32767).astype(np.int16)
         return Pcm(samples, int(self.model.config.sampling_rate))
+
+
+class Piper:
+    """A Piper voice (ONNX, on onnxruntime, with its own espeak-ng phonemizer): natural
+    speech offline, several times faster than real time on a CPU."""
+
+    name = "piper"
+
+    def __init__(self, voice: str) -> None:
+        from piper import PiperVoice
+
+        self.voice = PiperVoice.load(voice)
+        self._lock = threading.Lock()  # one ONNX session, one sentence at a time
+
+    def synthesize(self, text: str) -> Pcm:
+        with self._lock:
+            chunks = list(self.voice.synthesize(text))
+        if not chunks:
+            raise EngineFailed("nothing to say in this text")
+        waveform = np.concatenate([chunk.audio_float_array for chunk in chunks])
+        samples = (np.clip(waveform, -1.0, 1.0) * 32767).astype(np.int16)
+        return Pcm(samples, int(chunks[0].sample_rate))
