@@ -92,10 +92,13 @@ class ModelRegistry:
                 context_window=settings.llm_context_window,
                 admission=admission,
             )
+        from confidant.llm.bundled import local_source
         from confidant.llm.huggingface_connection import HuggingFaceChatModel
 
         return HuggingFaceChatModel(
             name,
+            source=local_source(settings, name),
+            local_files_only=True,  # nothing is downloaded at run time
             dtype=settings.llm_dtype,
             device=settings.llm_device,
             admission=admission,
@@ -116,6 +119,10 @@ class ModelRegistry:
         raise ModelUnavailable(
             f"Model {entry.name} could not be loaded ({entry.reason}). {HOW_TO_FIX}"
         )
+
+    def default_is_loading(self) -> bool:
+        entry = self._entries.get(self.default_name)
+        return entry is not None and entry.status == "loading"
 
     def for_reply(self, name: str | None = None) -> ChatModel:
         """The model to reply with, or a stand-in that fails only when asked to generate:
