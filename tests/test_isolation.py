@@ -160,7 +160,11 @@ async def test_user_b_cannot_reach_user_a_data(client: httpx.AsyncClient, case: 
     owner = await register(client)
     intruder = await register(client)
     ids = await case.make_ids(client, owner)
-    body = {k: str(v).format(**ids) for k, v in case.body.items()} if case.body else None
+    body = (
+        {k: v.format(**ids) if isinstance(v, str) else v for k, v in case.body.items()}
+        if case.body
+        else None
+    )
     path = case.path.format(**ids)
     response = await client.request(case.method, path, json=body, headers=intruder.headers)
     assert_error(response, 404, "not_found")

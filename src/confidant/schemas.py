@@ -1,24 +1,30 @@
-"""The base of every API schema: camelCase on the wire, unknown fields refused."""
+"""The base of every API schema: camelCase on the wire, unknown fields refused; request
+bodies strict about JSON types, and dates only as ISO 8601 text."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
+    Strict,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 
 class ApiModel(BaseModel):
+    """Responses (built by our own code) and the shared shapes."""
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_name=True,
@@ -26,6 +32,52 @@ class ApiModel(BaseModel):
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+
+class StrictInput(BaseModel):
+    """Mixed into every request body: a JSON value must already have the field's type.
+    No "5" or true for an integer, no 5 for a string; an integer is a number for a float.
+    Dates and times are the exception JSON forces (it has no such type): they come as ISO
+    8601 text, through `IsoDate`, `IsoDateTime` and `PastMoment`, never as numbers."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class ApiInput(ApiModel, StrictInput):
+    """The base of request bodies: camelCase, unknown fields refused, strict types."""
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_DATETIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date object (from our own code) or `YYYY-MM-DD` text; pydantic then parses it."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date as YYYY-MM-DD text")
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    """A datetime object (from our own code) or ISO 8601 text; pydantic then parses it."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be a date and time as ISO 8601 text")
+
+
+# Lax inside (so the text is parsed even in a strict model), but only text that looks like
+# ISO 8601 gets there: lax pydantic would read 0 or "1700000000" as a Unix time.
+IsoDate = Annotated[date, Strict(False), BeforeValidator(_iso_date_text)]
+"""A calendar day, as `YYYY-MM-DD`: in bodies, query strings and paths alike."""
+IsoDateTime = Annotated[datetime, Strict(False), BeforeValidator(_iso_datetime_text)]
+"""A moment as ISO 8601 text (`2024-05-01T08:30:00+02:00`)."""
 
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ().-]{5,24}$")
@@ -59,5 +111,10 @@ def _not_in_future(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-PastMoment = Annotated[AwareDatetime, AfterValidator(_not_in_future)]
+PastMoment = Annotated[
+    AwareDatetime,
+    Strict(False),
+    BeforeValidator(_iso_datetime_text),
+    AfterValidator(_not_in_future),
+]
 """A time with its offset, no later than now (give or take a clock's skew)."""

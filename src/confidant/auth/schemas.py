@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel, Email, Phone
+from confidant.schemas import ApiInput, ApiModel, Email, Phone
 from confidant.users.schemas import MedicalCardOut
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256, strip_whitespace=False)]
@@ -13,32 +13,32 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]
 
 
-class RegisterIn(ApiModel):
+class RegisterIn(ApiInput):
     email: Email
     password: Password
     name: Name
     phone: Phone | None = None
 
 
-class LoginIn(ApiModel):
+class LoginIn(ApiInput):
     email: Email
     password: Annotated[str, StringConstraints(max_length=256, strip_whitespace=False)]
 
 
-class RefreshIn(ApiModel):
+class RefreshIn(ApiInput):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
-class PinIn(ApiModel):
+class PinIn(ApiInput):
     pin: Pin
 
 
-class PinLoginIn(ApiModel):
+class PinLoginIn(ApiInput):
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     pin: Pin
 
 
-class QrLoginIn(ApiModel):
+class QrLoginIn(ApiInput):
     qr: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
@@ -62,7 +62,7 @@ class SessionOut(ApiModel):
     current: bool
 
 
-class ApiKeyCreate(ApiModel):
+class ApiKeyCreate(ApiInput):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 

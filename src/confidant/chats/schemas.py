@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from confidant.rag.schemas import SourceOut
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiInput, ApiModel, StrictInput
 
 MAX_MESSAGE_CHARS = 8000
 MAX_QUERY_CHARS = 4000
@@ -18,13 +18,13 @@ Content = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_
 VerbatimText = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
-class ChatCreate(ApiModel):
+class ChatCreate(ApiInput):
     title: Title | None = None
     model: ModelName | None = None
     resume: bool = Field(default=False, description="Return the newest chat instead, if any")
 
 
-class ChatPatch(ApiModel):
+class ChatPatch(ApiInput):
     title: Title | None = None
     model: ModelName | None = None
 
@@ -38,9 +38,15 @@ class ChatOut(ApiModel):
     updated_at: datetime
 
 
-class MessageCreate(ApiModel):
+class MessageCreate(ApiInput):
     chat_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     content: Content
+
+    def __init__(self, /, **data: Any) -> None:
+        # Also built from untyped WebSocket frames (chats/ws.py), where validation is what
+        # refuses a missing or non-text `content`: the type checker is not to insist on a
+        # str up front there, as it does for the keyword arguments of a strict model.
+        super().__init__(**data)
 
 
 class MessageOut(ApiModel):
@@ -67,7 +73,7 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class QueryIn(WireModel):
+class QueryIn(WireModel, StrictInput):
     query: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
     model: ModelName | None = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile, status
@@ -13,6 +12,7 @@ from confidant.diary import service
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
 from confidant.errors import PayloadTooLarge
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
+from confidant.schemas import IsoDate
 
 router = APIRouter(prefix="/api/diary", tags=["diary"])
 
@@ -31,8 +31,8 @@ async def list_entries(
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    since: Annotated[date | None, Query(alias="from")] = None,
-    until: Annotated[date | None, Query(alias="to")] = None,
+    since: Annotated[IsoDate | None, Query(alias="from")] = None,
+    until: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> Page[EntryOut]:
     """Entries newest first, optionally between `from` and `to` (inclusive)."""
     refuse_reversed_range(since, until)

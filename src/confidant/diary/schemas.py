@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel, Tags
+from confidant.schemas import ApiInput, ApiModel, IsoDate, Tags
 
 MAX_ENTRY_CHARS = 50_000
 Mood = Annotated[int, Field(ge=1, le=10)]
@@ -13,15 +13,15 @@ EntryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ENTRY_
 VerbatimText = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
-class EntryCreate(ApiModel):
-    date: dt.date
+class EntryCreate(ApiInput):
+    date: IsoDate
     text: EntryText
     mood: Mood | None = None
     tags: Tags = []
 
 
-class EntryPatch(ApiModel):
-    date: dt.date | None = None
+class EntryPatch(ApiInput):
+    date: IsoDate | None = None
     text: EntryText | None = None
     mood: Mood | None = None
     tags: Tags | None = None

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiInput, ApiModel
 
 
-class HyperparametersIn(ApiModel):
+class HyperparametersIn(ApiInput):
     """Bounded so that one request cannot occupy a worker for days or exhaust memory."""
 
     rank: int = Field(default=8, ge=1, le=64)
@@ -23,7 +23,7 @@ class HyperparametersIn(ApiModel):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
-class FineTuneIn(ApiModel):
+class FineTuneIn(ApiInput):
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
         default=None, description="Admins: whose adapter to train (default: your own)"
     )

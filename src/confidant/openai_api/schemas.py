@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from confidant.chats.schemas import MAX_MESSAGE_CHARS
+from confidant.schemas import StrictInput
 
 
-class CompletionMessage(BaseModel):
+class CompletionMessage(StrictInput):
     model_config = ConfigDict(extra="ignore")
 
     role: Literal["system", "developer", "user", "assistant"]
     content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(StrictInput):
     model_config = ConfigDict(extra="ignore")
 
     model: Annotated[str, StringConstraints(min_length=1, max_length=512)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -15,6 +14,7 @@ from confidant.jobs.schemas import JobOut
 from confidant.pagination import refuse_reversed_range
 from confidant.rag import answers, tasks
 from confidant.rag.schemas import RagAnswer, RagQueryIn, SearchOut
+from confidant.schemas import IsoDate
 
 router = APIRouter(tags=["search"])
 
@@ -24,8 +24,8 @@ async def search(
     principal: CurrentPrincipal,
     rt: RuntimeDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
-    since: Annotated[date | None, Query(alias="from")] = None,
-    until: Annotated[date | None, Query(alias="to")] = None,
+    since: Annotated[IsoDate | None, Query(alias="from")] = None,
+    until: Annotated[IsoDate | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> SearchOut:
     """Search your own diary and chats by meaning and by exact words, with snippets."""

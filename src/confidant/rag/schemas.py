@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiInput, ApiModel
 
 
 class SourceOut(ApiModel):
@@ -27,7 +27,7 @@ class SearchOut(ApiModel):
     results: list[SourceOut]
 
 
-class RagQueryIn(ApiModel):
+class RagQueryIn(ApiInput):
     question: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +11,7 @@ from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput
 from confidant.pagination import refuse_reversed_range
+from confidant.schemas import IsoDate
 from confidant.sensors import service
 from confidant.sensors.schemas import BatchIn, BatchOut, DailySummaryOut
 from confidant.users.clock import today_for
@@ -34,8 +35,8 @@ async def daily_summaries(
     principal: CurrentPrincipal,
     rt: RuntimeDep,
     session: SessionDep,
-    since: Annotated[date | None, Query(alias="from")] = None,
-    until: Annotated[date | None, Query(alias="to")] = None,
+    since: Annotated[IsoDate | None, Query(alias="from")] = None,
+    until: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> list[DailySummaryOut]:
     """One summary per day in your time zone, oldest first; by default the last 7 days."""
     last = until or today_for(principal.user)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from confidant.schemas import ApiModel, PastMoment
+from confidant.schemas import ApiInput, ApiModel, PastMoment
 
 SampleKind = Literal["heart_rate", "steps", "sleep_minutes"]
 MAX_BATCH = 10_000
@@ -23,7 +23,7 @@ ClientId = Annotated[
 ]
 
 
-class SampleIn(ApiModel):
+class SampleIn(ApiInput):
     id: ClientId = Field(description="the device's own id for the sample (makes resending safe)")
     type: SampleKind
     value: float
@@ -39,7 +39,7 @@ class SampleIn(ApiModel):
         return self
 
 
-class BatchIn(ApiModel):
+class BatchIn(ApiInput):
     samples: list[SampleIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
+from confidant.schemas import IsoDate
 from confidant.tracking import habits, mindfulness, mood
 from confidant.tracking.activity import stats_out
 from confidant.tracking.schemas import (
@@ -31,8 +32,8 @@ router = APIRouter(tags=["tracking"])
 
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Since = Annotated[date | None, Query(alias="from")]
-Until = Annotated[date | None, Query(alias="to")]
+Since = Annotated[IsoDate | None, Query(alias="from")]
+Until = Annotated[IsoDate | None, Query(alias="to")]
 
 
 @router.post("/api/mood", response_model=MoodOut, status_code=status.HTTP_201_CREATED)
@@ -160,7 +161,7 @@ async def list_check_ins(
 
 @router.delete("/api/habits/{habit_id}/check-ins/{day}", status_code=status.HTTP_204_NO_CONTENT)
 async def undo_check_in(
-    habit_id: str, day: date, principal: CurrentPrincipal, session: SessionDep
+    habit_id: str, day: IsoDate, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     await habits.undo_check_in(session, principal.user, habit_id, day)
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel, PastMoment, Tags
+from confidant.schemas import ApiInput, ApiModel, IsoDate, PastMoment, Tags
 
 MoodScore = Annotated[int, Field(ge=1, le=10, description="1 (worst) to 10 (best)")]
 Note = Annotated[str, StringConstraints(max_length=2000)]
@@ -14,14 +14,14 @@ TargetPerWeek = Annotated[int, Field(ge=1, le=7, description="days a week the ha
 SessionMinutes = Annotated[float, Field(gt=0, le=600)]
 
 
-class MoodCreate(ApiModel):
+class MoodCreate(ApiInput):
     score: MoodScore
     note: Note = ""
     tags: Tags = []
     logged_at: PastMoment | None = Field(default=None, description="default: now")
 
 
-class MoodPatch(ApiModel):
+class MoodPatch(ApiInput):
     score: MoodScore | None = None
     note: Note | None = None
     tags: Tags | None = None
@@ -37,12 +37,12 @@ class MoodOut(ApiModel):
     created_at: datetime
 
 
-class HabitCreate(ApiModel):
+class HabitCreate(ApiInput):
     name: Name
     target_per_week: TargetPerWeek = 7
 
 
-class HabitPatch(ApiModel):
+class HabitPatch(ApiInput):
     name: Name | None = None
     target_per_week: TargetPerWeek | None = None
     archived: bool | None = None
@@ -58,8 +58,8 @@ class HabitOut(ApiModel):
     created_at: datetime
 
 
-class CheckInCreate(ApiModel):
-    day: date | None = Field(default=None, description="your own calendar day; default today")
+class CheckInCreate(ApiInput):
+    day: IsoDate | None = Field(default=None, description="your own calendar day; default today")
 
 
 class CheckInOut(ApiModel):
@@ -68,7 +68,7 @@ class CheckInOut(ApiModel):
     created_at: datetime
 
 
-class SessionCreate(ApiModel):
+class SessionCreate(ApiInput):
     title: Name
     duration_min: SessionMinutes
     completed_at: PastMoment | None = Field(default=None, description="default: now")

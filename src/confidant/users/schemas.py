@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints
 
-from confidant.schemas import ApiModel, Email, Phone
+from confidant.schemas import ApiInput, ApiModel, Email, Phone
 
 # Human range: outside it a value is a typo or a unit mix-up, and is refused with 422.
 HEIGHT_CM_RANGE = (40.0, 275.0)
@@ -32,13 +32,13 @@ HeightCm = Annotated[float, Field(ge=HEIGHT_CM_RANGE[0], le=HEIGHT_CM_RANGE[1])]
 WeightKg = Annotated[float, Field(ge=WEIGHT_KG_RANGE[0], le=WEIGHT_KG_RANGE[1])]
 
 
-class EmergencyContact(ApiModel):
+class EmergencyContact(ApiInput):
     name: ShortText
     phone: Phone
     relation: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
-class MedicalCardFields(ApiModel):
+class MedicalCardFields(ApiInput):
     """What a person edits. Every field optional, so the same model serves PATCH."""
 
     height_cm: HeightCm | None = None
@@ -94,7 +94,7 @@ class Preferences(ApiModel):
     )
 
 
-class PreferencesPatch(ApiModel):
+class PreferencesPatch(ApiInput):
     theme: Theme | None = None
     notifications: bool | None = None
     language: Language | None = None
@@ -126,7 +126,7 @@ class MeOut(ApiModel):
     created_at: datetime
 
 
-class MePatch(ApiModel):
+class MePatch(ApiInput):
     name: ShortText | None = None
     email: Email | None = None
     phone: Phone | None = None

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiInput, ApiModel
 
 
 class OptionOut(ApiModel):
@@ -30,7 +30,7 @@ class AssessmentOut(ApiModel):
     better: Literal["lower", "higher"]
 
 
-class ResponseIn(ApiModel):
+class ResponseIn(ApiInput):
     answers: list[int] = Field(max_length=50, description="one answer value per item, in order")
 
 
