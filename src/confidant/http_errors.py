@@ -1,4 +1,5 @@
-"""Exception handlers: every error leaves as {"error": {"code", "message", "details"}}."""
+"""Exception handlers: every error leaves as {"error": {"code", "message", "details"}}, and
+the OpenAPI document says so (`confidant.openapi`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from confidant import openapi
 from confidant.errors import DomainError, error_body
 
 log = logging.getLogger("confidant")
@@ -71,6 +73,8 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    """The handlers, and the errors they answer documented on every operation."""
+    openapi.install(app)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)

@@ -11,9 +11,16 @@ from confidant.auth import service
 from confidant.auth.service import Principal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import Unauthorized
+from confidant.openapi import optional_scheme
 
-bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/*")
+ACCESS_TOKEN = "Access token from /api/auth/*"
+bearer = HTTPBearer(auto_error=False, description=ACCESS_TOKEN)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+# The same scheme, where calling without a token is allowed too (the spec says optional).
+optional_bearer = HTTPBearer(
+    auto_error=False, scheme_name=optional_scheme("HTTPBearer"), description=ACCESS_TOKEN
+)
+OptionalCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)]
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -33,7 +40,7 @@ async def current_principal(
 
 
 async def optional_principal(
-    rt: RuntimeDep, session: SessionDep, credentials: Credentials
+    rt: RuntimeDep, session: SessionDep, credentials: OptionalCredentials
 ) -> Principal | None:
     if credentials is None:
         return None

@@ -25,12 +25,18 @@ from confidant.auth.schemas import (
 )
 from confidant.auth.service import Principal
 from confidant.deps import ClientIp, RuntimeDep, SessionDep
+from confidant.openapi import errors
 from confidant.users.qr import QrFormat, render_qr
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterOut)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisterOut,
+    responses=errors(409, 429),
+)
 async def register(
     body: RegisterIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp, caller: OptionalPrincipal
 ) -> RegisterOut:
@@ -41,12 +47,12 @@ async def register(
     return RegisterOut(**tokens.model_dump(), medical_card=card)
 
 
-@router.post("/login", response_model=TokensOut)
+@router.post("/login", response_model=TokensOut, responses=errors(401, 429))
 async def login(body: LoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
     return await service.login(rt, session, body.email, body.password, ip)
 
 
-@router.post("/refresh", response_model=TokensOut)
+@router.post("/refresh", response_model=TokensOut, responses=errors(401))
 async def refresh(body: RefreshIn, rt: RuntimeDep, session: SessionDep) -> TokensOut:
     return await service.refresh(rt, session, body.refresh_token)
 
@@ -56,12 +62,12 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
     await service.logout(session, principal)
 
 
-@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT)
+@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT, responses=errors(403))
 async def set_pin(body: PinIn, principal: CurrentPrincipal, rt: RuntimeDep) -> None:
     await service.set_pin(rt, principal, body.pin)
 
 
-@router.post("/pin-login", response_model=TokensOut)
+@router.post("/pin-login", response_model=TokensOut, responses=errors(401, 429))
 async def pin_login(
     body: PinLoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp
 ) -> TokensOut:
@@ -86,12 +92,14 @@ async def login_qr(
     return Response(image, media_type=content_type, headers=headers)
 
 
-@router.post("/qr-login", response_model=TokensOut)
+@router.post("/qr-login", response_model=TokensOut, responses=errors(401, 429))
 async def qr_login(body: QrLoginIn, rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
     return await service.qr_login(rt, session, body.qr, ip)
 
 
-@router.post("/guest", status_code=status.HTTP_201_CREATED, response_model=TokensOut)
+@router.post(
+    "/guest", status_code=status.HTTP_201_CREATED, response_model=TokensOut, responses=errors(429)
+)
 async def guest(rt: RuntimeDep, session: SessionDep, ip: ClientIp) -> TokensOut:
     return await service.start_guest(rt, session, ip)
 
@@ -124,7 +132,12 @@ async def revoke_session(session_id: str, principal: CurrentPrincipal, session: 
     await service.revoke_session(session, principal, session_id)
 
 
-@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+@router.post(
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    responses=errors(403),
+)
 async def create_api_key(
     body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> ApiKeyCreated:

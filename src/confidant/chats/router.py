@@ -25,6 +25,7 @@ from confidant.chats.streaming import SSE_HEADERS, primed, sse, wants_event_stre
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import DomainError, error_body
 from confidant.llm.generation import complete
+from confidant.openapi import MODEL_ERRORS, errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.runtime import Runtime
 
@@ -34,7 +35,12 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.post("/api/chats", response_model=ChatOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/chats",
+    response_model=ChatOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": ChatOut, "description": "`resume`: the newest chat, unchanged"}},
+)
 async def create_chat(
     body: ChatCreate,
     response: Response,
@@ -99,7 +105,7 @@ async def list_messages(
 @router.post(
     "/api/messages",
     response_model=TurnOut,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **errors(404, *MODEL_ERRORS)},
 )
 async def post_message(
     body: MessageCreate, request: Request, principal: StreamingPrincipal, rt: RuntimeDep
@@ -133,7 +139,7 @@ async def _sse_turn(
     yield sse("message", {**payload, "crisis": turn.crisis_resources is not None})
 
 
-@router.post("/api/v1/query", response_model=QueryOut)
+@router.post("/api/v1/query", response_model=QueryOut, responses=errors(*MODEL_ERRORS))
 async def ask(body: QueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> QueryOut:
     """Ask one question; the answer is stored and can be fetched again by `query_id`."""
     return await service.ask(rt, principal.user, body.query, body.model)

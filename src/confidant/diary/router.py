@@ -11,6 +11,7 @@ from confidant.deps import RuntimeDep, SessionDep
 from confidant.diary import service
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
 from confidant.errors import PayloadTooLarge
+from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 from confidant.schemas import IsoDate
 
@@ -39,7 +40,12 @@ async def list_entries(
     return await service.list_entries(rt, session, principal.user, cursor, limit, since, until)
 
 
-@router.post("/import", response_model=ImportResult, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(415),
+)
 async def import_entries(
     file: UploadFile, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> ImportResult:

@@ -8,6 +8,7 @@ from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.finetune import service, tasks  # noqa: F401  # tasks: registers the job kinds
 from confidant.finetune.schemas import FineTuneIn, FineTuneStatus, ModelListItem
+from confidant.openapi import errors
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
@@ -20,7 +21,12 @@ async def list_models(
     return await service.list_models(rt, session, principal.user)
 
 
-@router.post("/fine-tune", response_model=FineTuneStatus, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/fine-tune",
+    response_model=FineTuneStatus,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(403, 404, 409, 429),
+)
 async def fine_tune(
     body: FineTuneIn, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> FineTuneStatus:
@@ -38,7 +44,7 @@ async def fine_tune_status(
     return await service.status(session, principal.user, model_id)
 
 
-@router.post("/{model_id}/cancel", response_model=FineTuneStatus)
+@router.post("/{model_id}/cancel", response_model=FineTuneStatus, responses=errors(409))
 async def cancel_fine_tune(
     model_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> FineTuneStatus:

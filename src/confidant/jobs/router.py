@@ -11,6 +11,7 @@ from confidant.deps import SessionDep
 from confidant.jobs import service
 from confidant.jobs.models import Job
 from confidant.jobs.schemas import JobOut
+from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -35,7 +36,7 @@ async def get_job(job_id: str, principal: CurrentPrincipal, session: SessionDep)
     return job_out(await service.own_job(session, principal.user, job_id))
 
 
-@router.post("/{job_id}/cancel", response_model=JobOut)
+@router.post("/{job_id}/cancel", response_model=JobOut, responses=errors(409))
 async def cancel_job(job_id: str, principal: CurrentPrincipal, session: SessionDep) -> JobOut:
     """Cancel a queued job at once, a running one at its next heartbeat (409 if ended)."""
     return job_out(await service.cancel(session, principal.user, job_id))

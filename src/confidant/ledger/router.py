@@ -18,24 +18,28 @@ from confidant.ledger.schemas import (
     InclusionProofOut,
 )
 from confidant.ledger.store import LedgerCheckpointRow
+from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.runtime import Runtime
 
 router = APIRouter(tags=["ledger"])
 
 TreeSize = Annotated[int, Query(ge=0, le=2**62)]
+HASH_PATTERN = r"^(0[xX])?[0-9a-fA-F]{64}$"  # what service.parse_hash reads
 
 
-@router.get("/api/ledger/checkpoint", response_model=CheckpointOut)
+@router.get("/api/ledger/checkpoint", response_model=CheckpointOut, responses=errors(404))
 async def checkpoint(rt: RuntimeDep) -> CheckpointOut:
     """The latest signed checkpoint and the key that verifies it."""
     return _checkpoint_out(rt, await service.latest_checkpoint(rt))
 
 
-@router.get("/api/ledger/proof/inclusion", response_model=InclusionProofOut)
+@router.get(
+    "/api/ledger/proof/inclusion", response_model=InclusionProofOut, responses=errors(400, 404)
+)
 async def inclusion(
     rt: RuntimeDep,
-    leaf_hash: Annotated[str, Query(max_length=66)],
+    leaf_hash: Annotated[str, Query(pattern=HASH_PATTERN, description="64 hex digits")],
     tree_size: TreeSize | None = None,
 ) -> InclusionProofOut:
     """RFC 9162 inclusion proof; `tree_size` defaults to the latest checkpoint's."""
@@ -49,7 +53,9 @@ async def inclusion(
     )
 
 
-@router.get("/api/ledger/proof/consistency", response_model=ConsistencyProofOut)
+@router.get(
+    "/api/ledger/proof/consistency", response_model=ConsistencyProofOut, responses=errors(400, 404)
+)
 async def consistency(rt: RuntimeDep, first: TreeSize, second: TreeSize) -> ConsistencyProofOut:
     """RFC 9162 consistency proof between two tree sizes."""
     hashes = await service.consistency_proof(rt, first, second)

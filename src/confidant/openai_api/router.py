@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from confidant.auth import api_keys
-from confidant.auth.dependencies import Credentials
 from confidant.auth.service import Principal
 from confidant.chats.streaming import SSE_HEADERS, primed
 from confidant.deps import RuntimeDep
@@ -16,11 +16,19 @@ from confidant.errors import Unauthorized
 from confidant.llm.generation import complete
 from confidant.openai_api import service
 from confidant.openai_api.schemas import ChatCompletionRequest
+from confidant.openapi import MODEL_ERRORS, errors
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
+api_key = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="A personal API key from POST /api/auth/api-keys (not an access token)",
+)
+ApiKeyCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(api_key)]
 
-async def api_key_owner(rt: RuntimeDep, credentials: Credentials) -> Principal:
+
+async def api_key_owner(rt: RuntimeDep, credentials: ApiKeyCredentials) -> Principal:
     if credentials is None:
         raise Unauthorized("Send your Confidant API key as a Bearer token")
     async with rt.db.transaction() as session:
@@ -39,7 +47,11 @@ async def list_models(owner: ApiKeyOwner, rt: RuntimeDep) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={200: {"content": {"text/event-stream": {}}}, **errors(*MODEL_ERRORS)},
+)
 async def chat_completions(
     body: ChatCompletionRequest, owner: ApiKeyOwner, rt: RuntimeDep
 ) -> dict[str, Any] | StreamingResponse:

@@ -11,6 +11,7 @@ from confidant.deps import RuntimeDep, SessionDep
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import job_out
 from confidant.jobs.schemas import JobOut
+from confidant.openapi import MODEL_ERRORS, errors
 from confidant.pagination import refuse_reversed_range
 from confidant.rag import answers, tasks
 from confidant.rag.schemas import RagAnswer, RagQueryIn, SearchOut
@@ -33,7 +34,7 @@ async def search(
     return await answers.search(rt, principal.user, q, limit, since, until)
 
 
-@router.post("/api/rag/query", response_model=RagAnswer)
+@router.post("/api/rag/query", response_model=RagAnswer, responses=errors(*MODEL_ERRORS))
 async def rag_query(body: RagQueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> RagAnswer:
     """An answer grounded in your own entries, with the sources it drew on."""
     return await answers.answer(rt, principal.user, body.question)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput
+from confidant.openapi import errors
 from confidant.pagination import refuse_reversed_range
 from confidant.schemas import IsoDate
 from confidant.sensors import service
@@ -21,7 +22,7 @@ router = APIRouter(tags=["sensors"])
 MAX_SUMMARY_DAYS = 366
 
 
-@router.post("/api/sensors", response_model=BatchOut)
+@router.post("/api/sensors", response_model=BatchOut, responses=errors(409))
 async def push_samples(
     body: BatchIn, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> BatchOut:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
+from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 from confidant.schemas import IsoDate
 from confidant.tracking import habits, mindfulness, mood
@@ -126,7 +127,7 @@ async def delete_habit(habit_id: str, principal: CurrentPrincipal, session: Sess
     "/api/habits/{habit_id}/check-ins",
     response_model=CheckInOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Already checked in that day; nothing changed"}},
+    responses={200: {"description": "Already checked in that day; nothing changed"}, **errors(409)},
 )
 async def check_in(
     habit_id: str,

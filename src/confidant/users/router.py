@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from confidant.auth.dependencies import CurrentPrincipal, bearer_token
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput, PayloadTooLarge
+from confidant.openapi import errors
 from confidant.runtime import Runtime
 from confidant.users import service
 from confidant.users.qr import QrFormat
@@ -24,7 +25,8 @@ from confidant.users.schemas import (
 router = APIRouter(tags=["users"])
 
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}
+    200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
+    **errors(404),
 }
 
 
@@ -47,7 +49,7 @@ async def get_me(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.patch("/api/users/me", response_model=MeOut)
+@router.patch("/api/users/me", response_model=MeOut, responses=errors(409))
 async def patch_me(
     body: MePatch, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> MeOut:
@@ -77,6 +79,7 @@ async def patch_card(
 @router.put(
     "/api/users/me/avatar",
     status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(415),
     openapi_extra={
         "requestBody": {
             "content": {

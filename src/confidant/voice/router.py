@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import PayloadTooLarge
+from confidant.openapi import MODEL_ERRORS, errors
 from confidant.voice import service
 from confidant.voice.audio import ReplyFormat
 from confidant.voice.schemas import VoiceTurnOut
@@ -20,7 +21,9 @@ AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/api/messages/voice", response_model=VoiceTurnOut)
+@router.post(
+    "/api/messages/voice", response_model=VoiceTurnOut, responses=errors(404, 415, *MODEL_ERRORS)
+)
 async def post_voice_message(
     chat_id: Annotated[str, Form(alias="chatId", min_length=1, max_length=64)],
     audio: Annotated[UploadFile, File(description="WAV, WebM/Opus, Ogg/Opus, MP3 or M4A")],
