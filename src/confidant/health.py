@@ -25,16 +25,22 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(rt: RuntimeDep) -> dict[str, str]:
-    """Ready when the database answers and the default model is loaded; otherwise 503 and why."""
-    try:
-        async with rt.db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        raise NotReady("Database is unreachable") from exc
+    """200 `ready` when the databases answer and the default model is loaded; 200
+    `degraded`, with the reason, when the model failed to load (sign-in, the diary and
+    crisis help still work); 503 while a database is unreachable or the model is still
+    loading at start-up."""
+    for name, database in (("database", rt.db), ("keystore", rt.keystore.db)):
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise NotReady(f"The {name} is unreachable", details={name: "unreachable"}) from exc
     try:
         rt.models.get()
     except ModelUnavailable as exc:
-        raise NotReady(exc.message, details={"database": "ok", "model": exc.message}) from exc
+        if rt.models.default_is_loading():
+            raise NotReady(exc.message, details={"model": "loading"}, headers=exc.headers) from exc
+        return {"status": "degraded", "reason": exc.message}
     return {"status": "ready"}
 
 

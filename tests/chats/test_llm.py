@@ -96,8 +96,9 @@ async def test_unavailable_model_says_why_and_chat_answers_503(tmp_path: Path) -
     async for app in started_app(settings):
         async with client_for(app) as http:
             ready = await http.get("/readyz")
-            assert_error(ready, 503, "not_ready")
-            assert "CONFIDANT_LLM_MODEL" in ready.json()["error"]["message"]
+            assert ready.status_code == 200  # sign-in, diary and crisis help still work
+            assert ready.json()["status"] == "degraded"
+            assert "CONFIDANT_LLM_MODEL" in ready.json()["reason"]
             account = await register(http)
             models = (await http.get("/api/models", headers=account.headers)).json()
             assert models[0]["status"] == "unavailable"
@@ -245,3 +246,19 @@ async def test_a_full_queue_answers_503_with_retry_after(tmp_path: Path) -> None
             assert int(second.headers["Retry-After"]) > 0
             assert "busy" in error["message"]
             assert (await first).status_code == 200
+
+
+async def test_a_hub_id_not_in_the_local_cache_fails_at_once_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    """Nothing is downloaded at run time: no hub retries for a minute, a clear reason."""
+    settings = make_settings(tmp_path, llm_model="HuggingFaceTB/no-such-model-in-the-cache")
+    await upgrade_schema(settings)
+    started = asyncio.get_running_loop().time()
+    async for app in started_app(settings):  # waits until the model load has settled
+        settled = asyncio.get_running_loop().time() - started
+        async with client_for(app) as http:
+            ready = (await http.get("/readyz")).json()
+    assert ready["status"] == "degraded"
+    assert "no-such-model-in-the-cache" in ready["reason"]
+    assert settled < 30, settled
