@@ -7,9 +7,11 @@ answers them in the one error shape instead.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from confidant.errors import error_body
@@ -39,4 +41,13 @@ def uvicorn_options() -> dict[str, Any]:
         "http": ErrorShapeHttpToolsProtocol,
         "ws": "websockets-sansio",
         "proxy_headers": True,
+        "log_config": _log_config(),
     }
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's own, with the service's log lines (models loading, first-start model
+    preparation, purges) at INFO beside uvicorn's."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["confidant"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
