@@ -201,8 +201,13 @@ async def service_turn(url: str) -> tuple[float, float, str]:
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         account = await http.post(
             "/api/auth/register",
-            json={"email": f"b{time.time_ns()}@example.com", "password": "bench password 1"},
+            json={
+                "email": f"b{time.time_ns()}@example.com",
+                "password": "bench password 1",
+                "name": "Bench",
+            },
         )
+        assert account.status_code == 201, account.text
         headers = {"Authorization": f"Bearer {account.json()['accessToken']}"}
         chat = (await http.post("/api/chats", json={}, headers=headers)).json()
         started = time.perf_counter()
@@ -301,14 +306,19 @@ async def chat_and_memory(work: Path, turns: int) -> None:
 async def run(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="confidant-models-bench-"))
     print(f"{os.cpu_count()} CPUs; work in {work}")
-    await speech_to_text(work / "voice")
-    await text_to_speech(work / "voice")
-    await chat_and_memory(work, args.turns)
+    phases = set(args.phases.split(","))
+    if "stt" in phases:
+        await speech_to_text(work / "voice")
+    if "tts" in phases:
+        await text_to_speech(work / "voice")
+    if "chat" in phases:
+        await chat_and_memory(work, args.turns)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=3, help="chat turns measured each way")
+    parser.add_argument("--phases", default="stt,tts,chat", help="which phases to run")
     asyncio.run(run(parser.parse_args()))
 
 
