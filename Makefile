@@ -100,6 +100,7 @@ bench: install-dev
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/wellbeing.py
+	$(BIN)/python bench/models.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
