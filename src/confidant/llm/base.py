@@ -70,6 +70,16 @@ class UpstreamError(DomainError):
         self.status_code = status_code
 
 
+class ApproximateTokens:
+    """Token counts for models without a local tokenizer."""
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        return approximate_tokens(messages)
+
+    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
+        return approximate_tokens_each(messages)
+
+
 def approximate_tokens_each(messages: list[ChatMessage]) -> list[int]:
     return [len(message["content"]) // 4 + 4 for message in messages]
 

@@ -11,15 +11,14 @@ from openai.types.chat import ChatCompletionMessageParam
 from confidant.llm.adapters import AdapterRef
 from confidant.llm.admission import Admission
 from confidant.llm.base import (
+    ApproximateTokens,
     ChatMessage,
     GenerationParams,
     UpstreamError,
-    approximate_tokens,
-    approximate_tokens_each,
 )
 
 
-class OpenAICompatibleChatModel:
+class OpenAICompatibleChatModel(ApproximateTokens):
     provider = "openai"
 
     def __init__(
@@ -38,12 +37,6 @@ class OpenAICompatibleChatModel:
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
         )
-
-    def count_tokens(self, messages: list[ChatMessage]) -> int:
-        return approximate_tokens(messages)
-
-    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
-        return approximate_tokens_each(messages)
 
     async def stream(
         self,

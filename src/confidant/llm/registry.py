@@ -13,12 +13,11 @@ from confidant.errors import InvalidInput
 from confidant.llm.adapters import AdapterRef
 from confidant.llm.admission import Admission
 from confidant.llm.base import (
+    ApproximateTokens,
     ChatMessage,
     ChatModel,
     GenerationParams,
     ModelUnavailable,
-    approximate_tokens,
-    approximate_tokens_each,
 )
 
 log = logging.getLogger("confidant.llm")
@@ -160,7 +159,7 @@ class ModelRegistry:
                 await entry.model.aclose()
 
 
-class UnavailableModel:
+class UnavailableModel(ApproximateTokens):
     """Stands in for a model that cannot answer now (loading, failed to load, gone)."""
 
     provider = "unavailable"
@@ -169,12 +168,6 @@ class UnavailableModel:
     def __init__(self, name: str, reason: ModelUnavailable) -> None:
         self.name = name
         self.reason = reason
-
-    def count_tokens(self, messages: list[ChatMessage]) -> int:
-        return approximate_tokens(messages)
-
-    def tokens_each(self, messages: list[ChatMessage]) -> list[int]:
-        return approximate_tokens_each(messages)
 
     async def stream(
         self,
