@@ -4,7 +4,9 @@ paths: anything else answers 422 in the error shape and stores nothing."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
@@ -264,3 +266,102 @@ def _iso_check(annotated: Any) -> Any:
         if isinstance(item, BeforeValidator):
             return item.func
     return None
+
+
+async def test_the_first_day_there_is_is_a_day_like_any_other(client: httpx.AsyncClient) -> None:
+    """The default ranges (the 30 days of check-ins, the 7 of sensor summaries) reached
+    before year 1 for a `to` in its first month: an OverflowError, answered 500."""
+    account = await register(client)
+    habit = await client.post("/api/habits", json={"name": "Walk"}, headers=account.headers)
+    check_ins = f"/api/habits/{habit.json()['id']}/check-ins?to=0001-01-01"
+    listed = await client.get(check_ins, headers=account.headers)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == []
+    daily = await client.get("/api/sensors/daily?to=0001-01-07", headers=account.headers)
+    assert daily.status_code == 200, daily.text
+    assert [day["day"] for day in daily.json()][0] == "0001-01-01"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="users/clock.py (outside this change): day_bounds overflows at the ends of the "
+    "calendar, so these answer 500; it is to clamp the start and end instants it computes",
+)
+@pytest.mark.parametrize(
+    ("time_zone", "url"),
+    [
+        ("UTC", "/api/mood?to=9999-12-31"),
+        ("UTC", "/api/sensors/daily?from=9999-12-31&to=9999-12-31"),
+        ("Etc/GMT-14", "/api/mood?to=0001-01-01"),
+        ("Etc/GMT-14", "/api/sensors/daily?to=0001-01-01"),
+    ],
+)
+async def test_the_ends_of_the_calendar_are_days_like_any_other(
+    client: httpx.AsyncClient, time_zone: str, url: str
+) -> None:
+    account = await register(client)
+    zone = {"preferences": {"timeZone": time_zone}}
+    assert (await client.patch("/api/users/me", json=zone, headers=account.headers)).is_success
+    response = await client.get(url, headers=account.headers)
+    assert response.status_code == 200, response.text
+
+
+NUL = "a\x00b"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/mood", {"score": 3, "note": NUL}),
+        ("POST", "/api/diary", {"date": "2024-05-01", "text": NUL}),
+        ("POST", "/api/auth/api-keys", {"name": NUL}),
+        ("POST", "/api/messages", {"chatId": NUL, "content": "hi"}),
+        ("PATCH", "/api/users/me/medical-card", {"allergies": [NUL]}),
+        ("POST", "/api/auth/pin-login", {"userId": NUL, "pin": "1234"}),
+        ("GET", "/api/diary/a%00b", None),
+        ("GET", "/api/chats/a%00b", None),
+        ("DELETE", "/api/auth/api-keys/a%00b", None),
+        ("GET", "/api/users/a%00b/avatar", None),
+        ("GET", "/api/jobs/a%00b", None),
+    ],
+)
+async def test_text_and_ids_with_a_nul_character_are_422(
+    client: httpx.AsyncClient, runtime: Runtime, method: str, path: str, body: Any
+) -> None:
+    """PostgreSQL cannot hold a NUL: such text reached it and answered 500 there."""
+    account = await register(client)
+    response = await client.request(method, path, json=body, headers=account.headers)
+    assert_error(response, 422, "validation_error")
+    assert await rows_of(runtime.db, MoodEntry, account.user_id) == 0
+    assert await rows_of(runtime.db, DiaryEntry, account.user_id) == 0
+
+
+async def test_ids_in_paths_are_url_safe_text(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    assert_error(await client.get("/api/diary/no-such-entry", headers=account.headers), 404)
+    assert_error(await client.get("/api/diary/a%20b", headers=account.headers), 422)
+    document = (await client.get("/openapi.json")).json()
+    parameter = document["paths"]["/api/diary/{entry_id}"]["get"]["parameters"][0]
+    assert parameter["schema"]["pattern"] == r"^[A-Za-z0-9._~-]+$"
+
+
+def _cursor(position: str, item_id: str) -> str:
+    raw = json.dumps([position, item_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="pagination.py (outside this change): decode_cursor is to refuse a naive "
+    "datetime for a datetime cursor and an item id holding a NUL; they answer 500 (the "
+    "UTC column refuses naive datetimes; PostgreSQL refuses NUL) or, on SQLite, a page",
+)
+@pytest.mark.parametrize(
+    "cursor", [_cursor("2024-05-01", "x"), _cursor("2024-05-01T00:00:00+00:00", NUL)]
+)
+async def test_forged_cursors_are_invalid_cursors(client: httpx.AsyncClient, cursor: str) -> None:
+    account = await register(client)
+    response = await client.get(f"/api/mood?cursor={cursor}", headers=account.headers)
+    assert_error(response, 422, "validation_error")

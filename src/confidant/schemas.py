@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     Strict,
     StringConstraints,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
@@ -38,9 +39,27 @@ class StrictInput(BaseModel):
     """Mixed into every request body: a JSON value must already have the field's type.
     No "5" or true for an integer, no 5 for a string; an integer is a number for a float.
     Dates and times are the exception JSON forces (it has no such type): they come as ISO
-    8601 text, through `IsoDate`, `IsoDateTime` and `PastMoment`, never as numbers."""
+    8601 text, through `IsoDate`, `IsoDateTime` and `PastMoment`, never as numbers.
+    No text may hold a NUL character (PostgreSQL cannot store one; no person writes one)."""
 
     model_config = ConfigDict(strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise PydanticCustomError("string_nul", "Text must not contain NUL characters")
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return False  # nested request models check their own fields
 
 
 class ApiInput(ApiModel, StrictInput):
@@ -72,12 +91,25 @@ def _iso_datetime_text(value: Any) -> Any:
     raise PydanticCustomError("datetime_type", "Input should be a date and time as ISO 8601 text")
 
 
+RESOURCE_ID_PATTERN = r"^[A-Za-z0-9._~-]+$"
+ResourceId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=RESOURCE_ID_PATTERN)
+]
+"""The id of something in a path (`/api/diary/{entry_id}`): URL-safe characters only, so
+what is looked up is never text a database cannot hold (a NUL, say)."""
+
 # Lax inside (so the text is parsed even in a strict model), but only text that looks like
 # ISO 8601 gets there: lax pydantic would read 0 or "1700000000" as a Unix time.
 IsoDate = Annotated[date, Strict(False), BeforeValidator(_iso_date_text)]
 """A calendar day, as `YYYY-MM-DD`: in bodies, query strings and paths alike."""
 IsoDateTime = Annotated[datetime, Strict(False), BeforeValidator(_iso_datetime_text)]
 """A moment as ISO 8601 text (`2024-05-01T08:30:00+02:00`)."""
+
+
+def days_back(day: date, count: int) -> date:
+    """`count` days before `day`, or the first day there is: a client may send any day
+    from 0001-01-01 to 9999-12-31, and a default range reaching before year 1 is a 500."""
+    return day - timedelta(days=min(count, (day - date.min).days))
 
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ().-]{5,24}$")

@@ -26,6 +26,7 @@ from confidant.auth.schemas import (
 from confidant.auth.service import Principal
 from confidant.deps import ClientIp, RuntimeDep, SessionDep
 from confidant.openapi import errors
+from confidant.schemas import ResourceId
 from confidant.users.qr import QrFormat, render_qr
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -120,14 +121,16 @@ def _session_out(row: Session, principal: Principal) -> SessionOut:
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
 async def get_session(
-    session_id: str, principal: CurrentPrincipal, session: SessionDep
+    session_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
 ) -> SessionOut:
     """One of the caller's signed-in devices."""
     return _session_out(await service.own_session(session, principal, session_id), principal)
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_session(session_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def revoke_session(
+    session_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> None:
     """Sign one device out."""
     await service.revoke_session(session, principal, session_id)
 
@@ -153,7 +156,9 @@ async def list_api_keys(principal: CurrentPrincipal, session: SessionDep) -> lis
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(key_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def revoke_api_key(
+    key_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> None:
     await api_keys.revoke(session, principal, key_id)
 
 

@@ -28,6 +28,7 @@ from confidant.llm.generation import complete
 from confidant.openapi import MODEL_ERRORS, errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.runtime import Runtime
+from confidant.schemas import ResourceId
 
 router = APIRouter(tags=["chats"])
 
@@ -69,14 +70,18 @@ async def list_chats(
 
 @router.get("/api/chats/{chat_id}", response_model=ChatOut)
 async def get_chat(
-    chat_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    chat_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> ChatOut:
     return await service.get_chat(rt, session, principal.user, chat_id)
 
 
 @router.patch("/api/chats/{chat_id}", response_model=ChatOut)
 async def update_chat(
-    chat_id: str, body: ChatPatch, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    chat_id: ResourceId,
+    body: ChatPatch,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
 ) -> ChatOut:
     """Rename a chat or pick another available model for it."""
     return await service.update_chat(rt, session, principal.user, chat_id, body)
@@ -84,14 +89,14 @@ async def update_chat(
 
 @router.delete("/api/chats/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_chat(
-    chat_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    chat_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> None:
     await service.delete_chat(rt, session, principal.user, chat_id)
 
 
 @router.get("/api/chats/{chat_id}/messages", response_model=Page[MessageOut])
 async def list_messages(
-    chat_id: str,
+    chat_id: ResourceId,
     principal: CurrentPrincipal,
     rt: RuntimeDep,
     session: SessionDep,
@@ -147,6 +152,6 @@ async def ask(body: QueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> Q
 
 @router.get("/api/v1/query/{query_id}", response_model=QueryRecord)
 async def get_query(
-    query_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    query_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> QueryRecord:
     return await service.get_query(rt, session, principal.user, query_id)

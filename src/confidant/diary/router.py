@@ -13,7 +13,7 @@ from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportRes
 from confidant.errors import PayloadTooLarge
 from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
-from confidant.schemas import IsoDate
+from confidant.schemas import IsoDate, ResourceId
 
 router = APIRouter(prefix="/api/diary", tags=["diary"])
 
@@ -58,14 +58,14 @@ async def import_entries(
 
 @router.get("/{entry_id}", response_model=EntryOut)
 async def get_entry(
-    entry_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    entry_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> EntryOut:
     return await service.get(rt, session, principal.user, entry_id)
 
 
 @router.patch("/{entry_id}", response_model=EntryOut)
 async def update_entry(
-    entry_id: str,
+    entry_id: ResourceId,
     body: EntryPatch,
     principal: CurrentPrincipal,
     rt: RuntimeDep,
@@ -76,6 +76,6 @@ async def update_entry(
 
 @router.delete("/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_entry(
-    entry_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    entry_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> None:
     await service.delete(rt, session, principal.user, entry_id)

@@ -9,6 +9,7 @@ from confidant.deps import RuntimeDep, SessionDep
 from confidant.finetune import service, tasks  # noqa: F401  # tasks: registers the job kinds
 from confidant.finetune.schemas import FineTuneIn, FineTuneStatus, ModelListItem
 from confidant.openapi import errors
+from confidant.schemas import ResourceId
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
@@ -38,7 +39,7 @@ async def fine_tune(
 
 @router.get("/{model_id}/status", response_model=FineTuneStatus)
 async def fine_tune_status(
-    model_id: str, principal: CurrentPrincipal, session: SessionDep
+    model_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
 ) -> FineTuneStatus:
     """State, step of total, training and held-out loss, and time left."""
     return await service.status(session, principal.user, model_id)
@@ -46,7 +47,7 @@ async def fine_tune_status(
 
 @router.post("/{model_id}/cancel", response_model=FineTuneStatus, responses=errors(409))
 async def cancel_fine_tune(
-    model_id: str, principal: CurrentPrincipal, session: SessionDep
+    model_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
 ) -> FineTuneStatus:
     """Stop a queued or running fine-tune (a running one stops within seconds)."""
     return await service.cancel(session, principal.user, model_id)

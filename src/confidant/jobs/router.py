@@ -13,6 +13,7 @@ from confidant.jobs.models import Job
 from confidant.jobs.schemas import JobOut
 from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from confidant.schemas import ResourceId
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -32,11 +33,13 @@ async def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, principal: CurrentPrincipal, session: SessionDep) -> JobOut:
+async def get_job(job_id: ResourceId, principal: CurrentPrincipal, session: SessionDep) -> JobOut:
     return job_out(await service.own_job(session, principal.user, job_id))
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=errors(409))
-async def cancel_job(job_id: str, principal: CurrentPrincipal, session: SessionDep) -> JobOut:
+async def cancel_job(
+    job_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> JobOut:
     """Cancel a queued job at once, a running one at its next heartbeat (409 if ended)."""
     return job_out(await service.cancel(session, principal.user, job_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput
 from confidant.openapi import errors
 from confidant.pagination import refuse_reversed_range
-from confidant.schemas import IsoDate
+from confidant.schemas import IsoDate, days_back
 from confidant.sensors import service
 from confidant.sensors.schemas import BatchIn, BatchOut, DailySummaryOut
 from confidant.users.clock import today_for
@@ -41,7 +40,7 @@ async def daily_summaries(
 ) -> list[DailySummaryOut]:
     """One summary per day in your time zone, oldest first; by default the last 7 days."""
     last = until or today_for(principal.user)
-    first = since or last - timedelta(days=6)
+    first = since or days_back(last, 6)
     refuse_reversed_range(first, last)
     if (last - first).days >= MAX_SUMMARY_DAYS:
         raise InvalidInput(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,7 +10,7 @@ from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.openapi import errors
 from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
-from confidant.schemas import IsoDate
+from confidant.schemas import IsoDate, ResourceId, days_back
 from confidant.tracking import habits, mindfulness, mood
 from confidant.tracking.activity import stats_out
 from confidant.tracking.schemas import (
@@ -61,14 +60,14 @@ async def list_mood(
 
 @router.get("/api/mood/{entry_id}", response_model=MoodOut)
 async def get_mood(
-    entry_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    entry_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> MoodOut:
     return await mood.get(rt, session, principal.user, entry_id)
 
 
 @router.patch("/api/mood/{entry_id}", response_model=MoodOut)
 async def update_mood(
-    entry_id: str,
+    entry_id: ResourceId,
     body: MoodPatch,
     principal: CurrentPrincipal,
     rt: RuntimeDep,
@@ -78,7 +77,9 @@ async def update_mood(
 
 
 @router.delete("/api/mood/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_mood(entry_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def delete_mood(
+    entry_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> None:
     await mood.delete(session, principal.user, entry_id)
 
 
@@ -101,14 +102,14 @@ async def list_habits(
 
 @router.get("/api/habits/{habit_id}", response_model=HabitOut)
 async def get_habit(
-    habit_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    habit_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> HabitOut:
     return await habits.get(rt, session, principal.user, habit_id)
 
 
 @router.patch("/api/habits/{habit_id}", response_model=HabitOut)
 async def update_habit(
-    habit_id: str,
+    habit_id: ResourceId,
     body: HabitPatch,
     principal: CurrentPrincipal,
     rt: RuntimeDep,
@@ -118,7 +119,9 @@ async def update_habit(
 
 
 @router.delete("/api/habits/{habit_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_habit(habit_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def delete_habit(
+    habit_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> None:
     """Deletes the habit and its check-ins (archive it instead to keep the history)."""
     await habits.delete(session, principal.user, habit_id)
 
@@ -130,7 +133,7 @@ async def delete_habit(habit_id: str, principal: CurrentPrincipal, session: Sess
     responses={200: {"description": "Already checked in that day; nothing changed"}, **errors(409)},
 )
 async def check_in(
-    habit_id: str,
+    habit_id: ResourceId,
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
@@ -147,7 +150,7 @@ async def check_in(
 
 @router.get("/api/habits/{habit_id}/check-ins", response_model=list[CheckInOut])
 async def list_check_ins(
-    habit_id: str,
+    habit_id: ResourceId,
     principal: CurrentPrincipal,
     session: SessionDep,
     since: Since = None,
@@ -156,13 +159,13 @@ async def list_check_ins(
     """Newest first; by default the last 30 days."""
     refuse_reversed_range(since, until)
     last = until or today_for(principal.user)
-    first = since or last - timedelta(days=29)
+    first = since or days_back(last, 29)
     return await habits.list_check_ins(session, principal.user, habit_id, first, last)
 
 
 @router.delete("/api/habits/{habit_id}/check-ins/{day}", status_code=status.HTTP_204_NO_CONTENT)
 async def undo_check_in(
-    habit_id: str, day: IsoDate, principal: CurrentPrincipal, session: SessionDep
+    habit_id: ResourceId, day: IsoDate, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     await habits.undo_check_in(session, principal.user, habit_id, day)
 
@@ -189,7 +192,9 @@ async def list_sessions(
 
 
 @router.delete("/api/mindfulness/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_session(session_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def delete_session(
+    session_id: ResourceId, principal: CurrentPrincipal, session: SessionDep
+) -> None:
     await mindfulness.delete(session, principal.user, session_id)
 
 

@@ -12,6 +12,7 @@ from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import InvalidInput, PayloadTooLarge
 from confidant.openapi import errors
 from confidant.runtime import Runtime
+from confidant.schemas import ResourceId
 from confidant.users import service
 from confidant.users.qr import QrFormat
 from confidant.users.schemas import (
@@ -131,7 +132,7 @@ async def get_my_avatar(principal: CurrentPrincipal, session: SessionDep) -> Res
 
 
 @router.get("/api/users/{user_id}/avatar", response_class=Response, responses=IMAGE_RESPONSES)
-async def get_avatar(user_id: str, session: SessionDep) -> Response:
+async def get_avatar(user_id: ResourceId, session: SessionDep) -> Response:
     """Public: anyone may see a user's avatar."""
     avatar = await service.get_avatar(session, user_id)
     return _avatar_response(avatar.content_type, avatar.data)

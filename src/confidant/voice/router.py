@@ -10,6 +10,7 @@ from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
 from confidant.deps import RuntimeDep, SessionDep
 from confidant.errors import PayloadTooLarge
 from confidant.openapi import MODEL_ERRORS, errors
+from confidant.schemas import RESOURCE_ID_PATTERN, ResourceId
 from confidant.voice import service
 from confidant.voice.audio import ReplyFormat
 from confidant.voice.schemas import VoiceTurnOut
@@ -25,7 +26,9 @@ AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
     "/api/messages/voice", response_model=VoiceTurnOut, responses=errors(404, 415, *MODEL_ERRORS)
 )
 async def post_voice_message(
-    chat_id: Annotated[str, Form(alias="chatId", min_length=1, max_length=64)],
+    chat_id: Annotated[
+        str, Form(alias="chatId", min_length=1, max_length=64, pattern=RESOURCE_ID_PATTERN)
+    ],
     audio: Annotated[UploadFile, File(description="WAV, WebM/Opus, Ogg/Opus, MP3 or M4A")],
     principal: StreamingPrincipal,
     rt: RuntimeDep,
@@ -42,7 +45,7 @@ async def post_voice_message(
 
 @router.get("/api/voice/clips/{clip_id}", response_class=Response, responses=AUDIO_RESPONSES)
 async def get_clip(
-    clip_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    clip_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> Response:
     """A recording or a spoken reply, while it is kept."""
     content_type, data = await service.get_clip(rt, session, principal.user, clip_id)

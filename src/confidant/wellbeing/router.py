@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.deps import RuntimeDep, SessionDep
+from confidant.schemas import ResourceId
 from confidant.wellbeing import service
 from confidant.wellbeing.schemas import AssessmentOut, HistoryOut, ResponseIn, SubmittedOut
 
@@ -19,7 +20,7 @@ async def list_assessments() -> list[AssessmentOut]:
 
 
 @router.get("/api/assessments/{assessment_id}", response_model=AssessmentOut)
-async def get_assessment(assessment_id: str) -> AssessmentOut:
+async def get_assessment(assessment_id: ResourceId) -> AssessmentOut:
     return service.describe(service.instrument(assessment_id))
 
 
@@ -29,7 +30,7 @@ async def get_assessment(assessment_id: str) -> AssessmentOut:
     status_code=status.HTTP_201_CREATED,
 )
 async def submit_response(
-    assessment_id: str,
+    assessment_id: ResourceId,
     body: ResponseIn,
     principal: CurrentPrincipal,
     rt: RuntimeDep,
@@ -42,7 +43,7 @@ async def submit_response(
 
 @router.get("/api/assessments/{assessment_id}/responses", response_model=HistoryOut)
 async def list_responses(
-    assessment_id: str, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    assessment_id: ResourceId, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> HistoryOut:
     """The caller's responses, newest first, and the change since the one before."""
     return await service.history(rt, session, principal.user, assessment_id)
