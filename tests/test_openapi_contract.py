@@ -196,11 +196,6 @@ def test_switching_the_model_answers_as_documented(
     assert live_server.runtime.models.default_name == model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="llm/router.py (outside this change) must declare responses=errors(403) on "
-    "POST /api/models/use: a user who is not an administrator gets 403",
-)
 def test_switching_the_model_as_a_user_is_a_documented_403(
     live_server: LiveServer, callers: Callers
 ) -> None:

@@ -239,18 +239,13 @@ def _request_models(app: FastAPI) -> set[type[BaseModel]]:
     return seen
 
 
-# llm/schemas.py is outside the change that made bodies strict: UseModelIn is to derive
-# from ApiInput there, and then this set is to be emptied.
-WAITING_FOR_STRICTNESS = {"UseModelIn"}
-
-
 def test_every_request_model_is_strict_and_takes_dates_as_iso_text(app: FastAPI) -> None:
     """A guard for models to come: each derives from StrictInput (ApiInput does), and each
     date or datetime field is IsoDate, IsoDateTime or PastMoment."""
     models = _request_models(app)
     assert len(models) > 20
     lax = {m.__name__ for m in models if not issubclass(m, StrictInput)}
-    assert lax == WAITING_FOR_STRICTNESS
+    assert not lax, lax
     iso_checks = {_iso_check(IsoDate), _iso_check(IsoDateTime), _iso_check(PastMoment)}
     for model in models:
         for name, field in model.model_fields.items():
@@ -282,12 +277,6 @@ async def test_the_first_day_there_is_is_a_day_like_any_other(client: httpx.Asyn
     assert [day["day"] for day in daily.json()][0] == "0001-01-01"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="users/clock.py (outside this change): day_bounds overflows at the ends of the "
-    "calendar, so these answer 500; it is to clamp the start and end instants it computes",
-)
 @pytest.mark.parametrize(
     ("time_zone", "url"),
     [
@@ -351,13 +340,6 @@ def _cursor(position: str, item_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="pagination.py (outside this change): decode_cursor is to refuse a naive "
-    "datetime for a datetime cursor and an item id holding a NUL; they answer 500 (the "
-    "UTC column refuses naive datetimes; PostgreSQL refuses NUL) or, on SQLite, a page",
-)
 @pytest.mark.parametrize(
     "cursor", [_cursor("2024-05-01", "x"), _cursor("2024-05-01T00:00:00+00:00", NUL)]
 )

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from confidant.deps import RuntimeDep
 from confidant.errors import DomainError
 from confidant.llm.base import ModelUnavailable
+from confidant.openapi import errors
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +24,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=errors(503))
 async def readyz(rt: RuntimeDep) -> dict[str, str]:
     """200 `ready` when the databases answer and the default model is loaded; 200
     `degraded`, with the reason, when the model failed to load (sign-in, the diary and

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from pydantic import Field
@@ -16,11 +17,12 @@ from sqlalchemy.sql import ColumnElement
 
 from confidant import jsonsafe
 from confidant.errors import InvalidInput
-from confidant.schemas import ApiModel
+from confidant.schemas import RESOURCE_ID_PATTERN, ApiModel
 
 T = TypeVar("T")
 D = TypeVar("D", bound=date)
 R = TypeVar("R")
+_ITEM_ID = re.compile(RESOURCE_ID_PATTERN.strip("^$"))
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -38,10 +40,16 @@ def encode_cursor(position: date, item_id: str) -> str:
 
 
 def decode_cursor(cursor: str, kind: type[D]) -> tuple[D, str]:
+    """What `encode_cursor` made; anything else, forged or damaged, is 422."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position, item_id = jsonsafe.loads(raw)
-        return kind.fromisoformat(position), str(item_id)
+        text, item_id = jsonsafe.loads(raw)
+        position = kind.fromisoformat(text)
+        if isinstance(position, datetime) and position.tzinfo is None:
+            raise ValueError("a cursor's time is in UTC")  # the columns hold aware times
+        if not isinstance(item_id, str) or not _ITEM_ID.fullmatch(item_id):
+            raise ValueError("not one of our ids")
+        return position, item_id
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidInput(
             "Invalid cursor", details=[{"field": "query.cursor", "message": "not a cursor"}]

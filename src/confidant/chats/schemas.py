@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -41,12 +41,6 @@ class ChatOut(ApiModel):
 class MessageCreate(ApiInput):
     chat_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     content: Content
-
-    def __init__(self, /, **data: Any) -> None:
-        # Also built from untyped WebSocket frames (chats/ws.py), where validation is what
-        # refuses a missing or non-text `content`: the type checker is not to insist on a
-        # str up front there, as it does for the keyword arguments of a strict model.
-        super().__init__(**data)
 
 
 class MessageOut(ApiModel):

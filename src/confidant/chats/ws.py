@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -35,10 +36,12 @@ from confidant.chats import repository, service
 from confidant.chats.schemas import MessageCreate
 from confidant.errors import DomainError, error_body
 from confidant.runtime import Runtime
+from confidant.schemas import RESOURCE_ID_PATTERN
 from confidant.voice import service as voice_service
 from confidant.voice.recording import IncomingRecording, RecordingNotStarted
 
 router = APIRouter()
+RESOURCE_ID = re.compile(RESOURCE_ID_PATTERN)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -60,7 +63,9 @@ async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
     try:
         async with rt.db.transaction() as session:
             principal = await auth_service.authenticate(rt, session, token or "")
-            chat = await repository.chat_of(session, principal.user.id, chat_id)
+            chat = None
+            if RESOURCE_ID.fullmatch(chat_id):  # else not one of ours (a NUL, say)
+                chat = await repository.chat_of(session, principal.user.id, chat_id)
     except DomainError:
         await websocket.close(CLOSE_UNAUTHORIZED, "invalid or expired token")
         return
@@ -166,7 +171,9 @@ class ChatSocket:
         if await self._busy():
             return
         try:
-            message = MessageCreate(chat_id=self.chat_id, content=frame.get("content"))
+            message = MessageCreate.model_validate(
+                {"chat_id": self.chat_id, "content": frame.get("content")}
+            )
         except ValidationError as exc:
             fields = [
                 {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()

@@ -9,6 +9,7 @@ from confidant.deps import RuntimeDep
 from confidant.errors import Forbidden
 from confidant.llm.registry import ModelEntry, ModelRegistry
 from confidant.llm.schemas import ModelOut, UseModelIn
+from confidant.openapi import errors
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
@@ -23,7 +24,12 @@ def _out(entry: ModelEntry, registry: ModelRegistry) -> ModelOut:
     )
 
 
-@router.post("/use", response_model=ModelOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/use",
+    response_model=ModelOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(403),
+)
 async def use_model(body: UseModelIn, principal: CurrentPrincipal, rt: RuntimeDep) -> ModelOut:
     """Admins: switch the service's model. The current one serves until the new one loads."""
     if not principal.is_admin:

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from confidant.schemas import ApiModel
+from confidant.schemas import ApiInput, ApiModel
 
 
 class ModelOut(ApiModel):
@@ -15,6 +15,6 @@ class ModelOut(ApiModel):
     default: bool
 
 
-class UseModelIn(ApiModel):
+class UseModelIn(ApiInput):
     model: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     provider: Literal["transformers", "openai"] = "transformers"

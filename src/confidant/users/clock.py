@@ -20,11 +20,23 @@ def today_for(user: User, now: datetime | None = None) -> date:
     return local_day(now or datetime.now(UTC), zone_of(user))
 
 
+FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
+LAST_INSTANT = datetime.max.replace(tzinfo=UTC)
+
+
 def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants from the start of `first` to the start of the day after `last`."""
-    start = datetime.combine(first, time.min, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
-    return start, end
+    end = LAST_INSTANT if last == date.max else _start_of(last + timedelta(days=1), zone)
+    return _start_of(first, zone), end
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant `day` begins in `zone`; at the ends of the calendar (year 1 east
+    of UTC, year 9999 west of it) the first or last instant there is."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return FIRST_INSTANT if day.year == 1 else LAST_INSTANT
 
 
 def days_ending(last: date, count: int) -> list[date]:
