@@ -14,12 +14,14 @@ import pytest
 import websockets
 from sqlalchemy import select
 
+from confidant.config import Settings
 from confidant.runtime import Runtime
 from confidant.safety.crisis import CrisisScreen
 from confidant.safety.models import SafetyEvent
+from confidant.voice import audio
 from tests.chats.test_llm import closed_port
 from tests.chats.test_openai_facade import api_key
-from tests.conftest import LiveServer, make_settings, upgrade_schema
+from tests.conftest import FAST_VOICE, LiveServer, make_settings, upgrade_schema
 from tests.helpers import Account, register
 
 CRISIS = "I want to end my life tonight"
@@ -120,3 +122,35 @@ async def test_crisis_resources_reach_every_channel_with_the_model_down(live: Li
     assert await events_of(live.runtime, account) == sorted(
         ["chat", "chat", "chat", "query", "rag", "openai"]
     )
+
+
+async def test_a_spoken_crisis_gets_the_resources_spoken_back_with_no_model(
+    tmp_path: Path,
+) -> None:
+    """The voice channel, with the default engines (Whisper base hears, Piper speaks)."""
+    voice = {name: Settings.model_fields[name].default for name in FAST_VOICE}
+    settings = make_settings(tmp_path, **no_model(tmp_path), **voice)
+    await upgrade_schema(settings)
+    server = LiveServer(settings)
+    server.start()
+    try:
+        tts = server.runtime.voice
+        said = audio.to_wav(await tts.synthesize(CRISIS))
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            account = await register(http)
+            chat = (await http.post("/api/chats", json={}, headers=account.headers)).json()
+            response = await http.post(
+                "/api/messages/voice",
+                data={"chatId": chat["id"]},
+                files={"audio": ("crisis.wav", said, "audio/wav")},
+                headers=account.headers,
+            )
+            assert response.status_code == 200, response.text
+            turn = response.json()
+            assert turn["crisis"] is True, turn["transcript"]
+            assert turn["reply"]["content"].startswith(RESOURCES)
+            spoken = await http.get(turn["replyAudio"]["url"], headers=account.headers)
+            assert audio.decode(spoken.content, 300).pcm.seconds > 2  # the resources, read out
+        assert await events_of(server.runtime, account) == ["chat"]
+    finally:
+        server.stop()
