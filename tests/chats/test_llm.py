@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from confidant.errors import InvalidInput
@@ -16,7 +18,16 @@ from confidant.llm.context import fit_context
 from confidant.llm.huggingface_connection import HuggingFaceChatModel
 from confidant.llm.openai_compat import OpenAICompatibleChatModel
 from confidant.llm.registry import ModelRegistry
-from tests.conftest import TINY_MODEL_DIR, client_for, make_settings, started_app, upgrade_schema
+from tests.conftest import (
+    TINY_MODEL_DIR,
+    client_for,
+    make_settings,
+    pg_admin,
+    pg_url,
+    service_unavailable,
+    started_app,
+    upgrade_schema,
+)
 from tests.helpers import assert_error, register
 
 PARAMS = GenerationParams(max_new_tokens=8, temperature=0.7, top_p=0.95)
@@ -262,3 +273,25 @@ async def test_a_hub_id_not_in_the_local_cache_fails_at_once_with_the_reason(
     assert ready["status"] == "degraded"
     assert "no-such-model-in-the-cache" in ready["reason"]
     assert settled < 30, settled
+
+
+@pytest.mark.postgres
+async def test_readiness_is_503_while_the_keystore_is_unreachable(tmp_path: Path) -> None:
+    """A real fault: the keystore's PostgreSQL database goes away under a running app."""
+    name = f"confidant_ready_{uuid.uuid4().hex[:10]}"
+    try:
+        await pg_admin(f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError) as error:
+        service_unavailable("PostgreSQL at 127.0.0.1:5432", error)
+    settings = make_settings(tmp_path, keystore_url=pg_url(name))
+    try:
+        await upgrade_schema(settings)
+        async for app in started_app(settings):
+            async with client_for(app) as http:
+                assert (await http.get("/readyz")).json()["status"] == "ready"
+                await pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+                error = assert_error(await http.get("/readyz"), 503, "not_ready")
+                assert "keystore" in error["message"]
+                assert (await http.get("/healthz")).status_code == 200
+    finally:
+        await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
