@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confidant.errors import error_body
+from confidant.http_errors import HTTP_CODES
 from confidant.jsonsafe import MAX_JSON_DEPTH, nested_deeper_than
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -151,11 +152,11 @@ class JsonDepthMiddleware:
             try:
                 message = await receive()
             except HTTPException as refused:  # the body limit, outside FastAPI's handlers
-                code = "payload_too_large" if refused.status_code == 413 else "bad_request"
+                code = HTTP_CODES.get(refused.status_code, "error")
                 await _send_error(send, refused.status_code, code, str(refused.detail))
                 return
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message], receive), send)
+                await self.app(scope, _replay(message, receive), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -166,7 +167,7 @@ class JsonDepthMiddleware:
             await _send_error(send, 400, "json_too_deep", refusal)
             return
         replayed: Message = {"type": "http.request", "body": body, "more_body": False}
-        await self.app(scope, _replay([replayed], receive), send)
+        await self.app(scope, _replay(replayed, receive), send)
 
 
 def _may_be_json(scope: Scope) -> bool:
@@ -178,12 +179,13 @@ def _may_be_json(scope: Scope) -> bool:
     return scope["method"] not in ("GET", "HEAD", "OPTIONS")
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
+def _replay(first: Message, receive: Receive) -> Receive:
+    """`receive`, answering `first` (already read) before anything else."""
+    pending = [first]
 
     async def replaying_receive() -> Message:
         if pending:
-            return pending.pop(0)
+            return pending.pop()
         return await receive()
 
     return replaying_receive

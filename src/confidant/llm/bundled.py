@@ -9,13 +9,12 @@ DATA_DIR; later starts, and fine-tuning, load the plain copy in a fraction of a 
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import shutil
 from pathlib import Path
 
 from confidant.config import BUNDLED_CHAT_MODEL, Settings
 from confidant.imports import ML_IMPORT_LOCK
+from confidant.preparing import prepared_once
 
 log = logging.getLogger("confidant.llm")
 
@@ -34,34 +33,24 @@ def local_source(settings: Settings, name: str) -> str:
 
 def converted_chat_model(settings: Settings) -> Path:
     target = settings.ensure_data_dir() / "models" / CONVERTED
-    if (target / COMPLETE_MARK).exists():
-        return target
     gguf = settings.bundled_models_dir / GGUF_FILE
+    return prepared_once(target, COMPLETE_MARK, lambda folder: _convert(gguf, folder))
+
+
+def _convert(gguf: Path, folder: Path) -> None:
     if not gguf.is_file():
         raise FileNotFoundError(
             f"the bundled chat model is not installed ({gguf} is missing): run `make install`"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Servers and workers starting together convert once: the others wait for the first.
-    with (target.parent / f"{CONVERTED}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / COMPLETE_MARK).exists():
-            _convert(gguf, target)
-    return target
-
-
-def _convert(gguf: Path, target: Path) -> None:
-    log.info("converting the bundled chat model %s into %s (once; about a minute)", gguf, target)
+    log.info("converting the bundled chat model %s (once; about a minute)", gguf)
     with ML_IMPORT_LOCK:
         import torch
         from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    folder, file = str(gguf.parent), gguf.name
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file)
-    dequantised = AutoModelForCausalLM.from_pretrained(folder, gguf_file=file, dtype=torch.float32)
-    config = AutoConfig.from_pretrained(folder, gguf_file=file)
+    source, file = str(gguf.parent), gguf.name
+    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=file)
+    dequantised = AutoModelForCausalLM.from_pretrained(source, gguf_file=file, dtype=torch.float32)
+    config = AutoConfig.from_pretrained(source, gguf_file=file)
     if hasattr(config, "quantization_config"):
         delattr(config, "quantization_config")  # what makes transformers refuse to save it
     plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
@@ -69,9 +58,7 @@ def _convert(gguf: Path, target: Path) -> None:
     if unexpected or any("lm_head" not in key for key in missing):
         raise RuntimeError(f"the bundled model's weights do not fit: {missing} {unexpected}")
     plain.tie_weights()  # lm_head shares the embeddings
-    plain.save_pretrained(partial, safe_serialization=True)
-    tokenizer.save_pretrained(partial)
-    (partial / COMPLETE_MARK).touch()
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    log.info("the bundled chat model is ready in %s", target)
+    plain.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    (folder / COMPLETE_MARK).touch()
+    log.info("the bundled chat model is converted")

@@ -8,13 +8,13 @@ SHA-256 of the original before use."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import shutil
 from pathlib import Path
 
 from confidant.config import Settings
+from confidant.preparing import prepared_once
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,14 @@ class BundledModelMissing(FileNotFoundError):
 def whisper_base(settings: Settings) -> Path:
     """The folder faster-whisper loads: the two parts joined (once) and verified."""
     target = settings.ensure_data_dir() / "models" / "whisper-base"
-    if (target / "model.bin").exists():
-        return target
+    return prepared_once(target, "model.bin", lambda folder: _assemble(settings, folder))
+
+
+def _assemble(settings: Settings, folder: Path) -> None:
+    log.info("assembling the bundled Whisper base model")
     parts = [_installed(settings, part) for part in WHISPER_PARTS]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (target.parent / "whisper-base.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / "model.bin").exists():
-            _assemble(settings, parts, target)
-    return target
-
-
-def _assemble(settings: Settings, parts: list[Path], target: Path) -> None:
-    log.info("assembling the bundled Whisper base model into %s", target)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
     digest, size = hashlib.sha256(), 0
-    with (partial / "model.bin").open("wb") as joined:
+    with (folder / "model.bin").open("wb") as joined:
         for part in parts:
             with part.open("rb") as piece:
                 while chunk := piece.read(1 << 20):
@@ -61,15 +51,12 @@ def _assemble(settings: Settings, parts: list[Path], target: Path) -> None:
                     size += len(chunk)
                     joined.write(chunk)
     if size != WHISPER_SIZE or digest.hexdigest() != WHISPER_SHA256:
-        shutil.rmtree(partial)
         raise RuntimeError(
             f"the bundled Whisper model does not match its checksum ({size} bytes, "
             f"sha256 {digest.hexdigest()}): reinstall it with `make install`"
         )
     for name in WHISPER_SIDE_FILES:
-        shutil.copyfile(_installed(settings, WHISPER_FILES / name), partial / name)
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+        shutil.copyfile(_installed(settings, WHISPER_FILES / name), folder / name)
 
 
 def piper_voice(settings: Settings) -> Path:
