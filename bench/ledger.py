@@ -28,9 +28,9 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bench.api import free_port, load, register, server, wait_until_settled
-from confidant import migrate
 from confidant.config import Settings
-from confidant.db import utcnow
+from confidant.kit import migrate
+from confidant.kit.db import utcnow
 from confidant.ledger import service
 from confidant.ledger.leaves import api_call_leaf, row_write_leaf
 from confidant.ledger.models import LedgerLeaf, LedgerOutbox

@@ -33,13 +33,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from confidant import migrate  # noqa: E402
 from confidant.auth import service as auth_service  # noqa: E402
 from confidant.auth.models import User  # noqa: E402
 from confidant.auth.schemas import RegisterIn  # noqa: E402
 from confidant.config import Settings  # noqa: E402
 from confidant.diary import service as diary_service  # noqa: E402
 from confidant.diary.schemas import EntryCreate  # noqa: E402
+from confidant.kit import migrate  # noqa: E402
 from confidant.rag import service as rag_service  # noqa: E402
 from confidant.rag.models import SOURCE_DIARY  # noqa: E402
 from confidant.rag.vector_store import VectorRecord  # noqa: E402

@@ -1,7 +1,7 @@
 from alembic import context
 
-import confidant.tables  # noqa: F401  (registers every table on the metadata)
-from confidant.db import Base
-from confidant.migrate import run_online
+import confidant.runtime  # noqa: F401  (registers every table on the metadata)
+from confidant.kit.db import Base
+from confidant.kit.migrate import run_online
 
 run_online(context.config, Base.metadata)

@@ -23,12 +23,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from confidant import migrate
+from confidant.app.serving import uvicorn_options
 from confidant.config import Settings
+from confidant.kit import migrate
 from confidant.llm.tiny import build_tiny_chat_model
 from confidant.main import create_app
 from confidant.runtime import Runtime
-from confidant.serving import uvicorn_options
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST = os.environ.get("CONFIDANT_TEST_PG_HOST", "127.0.0.1")

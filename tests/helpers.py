@@ -20,8 +20,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from confidant.config import Settings
-from confidant.db import Database
 from confidant.jobs.models import FAILED, QUEUED, RUNNING, Job
+from confidant.kit.db import Database
 from tests.conftest import TINY_MODEL_DIR
 
 PASSWORD = "correct horse battery staple"

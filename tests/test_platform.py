@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from confidant import migrate
 from confidant.auth.models import User
 from confidant.config import Settings
+from confidant.kit import migrate
 from confidant.runtime import Runtime
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, assert_error, register, run_cli, settings_env, unique_email

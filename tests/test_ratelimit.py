@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from confidant.ratelimit import Limiter, MemoryLimiter, RedisLimiter
+from confidant.kit.ratelimit import Limiter, MemoryLimiter, RedisLimiter
 from tests.conftest import client_for, make_settings, started_app, upgrade_schema
 from tests.helpers import PASSWORD, assert_error, register, unique_email
 

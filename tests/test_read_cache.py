@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from confidant.cache import UserReadCache
+from confidant.kit.cache import UserReadCache
 from tests.conftest import client_for, make_settings, started_app, upgrade_schema
 from tests.helpers import assert_error, register
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, BeforeValidator
 
 from confidant.chats.models import Chat
 from confidant.diary.models import DiaryEntry
+from confidant.kit.schemas import IsoDate, IsoDateTime, PastMoment, StrictInput
 from confidant.runtime import Runtime
-from confidant.schemas import IsoDate, IsoDateTime, PastMoment, StrictInput
 from confidant.sensors.models import SensorSample
 from confidant.tracking.models import Habit, MindfulnessSession, MoodEntry
 from confidant.wellbeing.models import AssessmentResponse

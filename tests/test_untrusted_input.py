@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from confidant.config import Settings
-from confidant.jsonsafe import MAX_JSON_DEPTH, TooDeeplyNested, loads, nested_deeper_than
+from confidant.kit.jsonsafe import MAX_JSON_DEPTH, TooDeeplyNested, loads, nested_deeper_than
 from tests.conftest import LiveServer
 from tests.helpers import assert_error, free_port, register, serve, wait_ready
 

@@ -10,9 +10,9 @@ from typing import Annotated, TypeVar
 import typer
 import uvicorn
 
+from confidant.app.serving import uvicorn_options
 from confidant.config import Settings, get_settings
 from confidant.runtime import Runtime
-from confidant.serving import uvicorn_options
 
 app = typer.Typer(help="Confidant: a private AI wellbeing companion you host yourself.")
 keys_app = typer.Typer(help="Master-key management.")
@@ -64,7 +64,7 @@ def worker(
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply database migrations (main database and keystore)."""
-    from confidant import migrate as migrations
+    from confidant.kit import migrate as migrations
 
     migrations.upgrade(_settings(), revision)
     typer.echo("migrations applied")
@@ -91,7 +91,7 @@ def create_admin(
 ) -> None:
     """Make an account an administrator, creating it when it does not exist."""
     from confidant.auth import service
-    from confidant.errors import DomainError
+    from confidant.kit.errors import DomainError
 
     if password is None and sys.stdin.isatty():
         password = (

@@ -9,8 +9,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from confidant import __version__, health, http_errors
+from confidant import __version__
 from confidant.analytics.router import router as analytics_router
+from confidant.app import health, http_errors
+from confidant.app.middleware import (
+    BodyLimitMiddleware,
+    JsonDepthMiddleware,
+    Metrics,
+    RequestContextMiddleware,
+)
 from confidant.auth import service as auth_service
 from confidant.auth.router import router as auth_router
 from confidant.chats.router import router as chats_router
@@ -19,20 +26,14 @@ from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
 from confidant.export.router import router as export_router
 from confidant.finetune.router import router as finetune_router
-from confidant.imports import restore_default_recursion_limit
 from confidant.insights.router import router as insights_router
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import router as jobs_router
 from confidant.jobs.worker import start_embedded_worker, stop_embedded_worker
+from confidant.kit.imports import restore_default_recursion_limit
 from confidant.ledger.middleware import LedgerMiddleware
 from confidant.ledger.router import router as ledger_router
 from confidant.llm.router import router as models_router
-from confidant.middleware import (
-    BodyLimitMiddleware,
-    JsonDepthMiddleware,
-    Metrics,
-    RequestContextMiddleware,
-)
 from confidant.news.router import router as news_router
 from confidant.openai_api.router import router as openai_router
 from confidant.rag.router import router as rag_router

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from confidant.auth.passwords import SecretHasher
 from confidant.auth.tokens import TokenCodec
-from confidant.cache import CACHE_INFO_KEY, UserReadCache
 from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
-from confidant.db import Database
 from confidant.jobs.celery_app import make_celery, sender
 from confidant.jobs.dispatch import DISPATCH_INFO_KEY, Sender
+from confidant.kit.cache import CACHE_INFO_KEY, UserReadCache
+from confidant.kit.db import Database
+from confidant.kit.ratelimit import Limiter, make_limiter
 from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
 from confidant.ledger.recorder import RECORDER_INFO_KEY
 from confidant.ledger.sequencer import Sequencer
 from confidant.llm.registry import ModelRegistry
 from confidant.news.service import NewsService
 from confidant.rag.engine import RagEngine
-from confidant.ratelimit import Limiter, make_limiter
 from confidant.safety.crisis import CrisisScreen
 from confidant.voice.engines import VoiceEngines
+
+# Every domain that has tables: importing its models puts them on `Base.metadata`, so
+# every process knows every table and foreign key (the ledger recorder follows cascades).
+MODEL_DOMAINS = (
+    "auth", "chats", "diary", "finetune", "jobs", "ledger", "rag", "safety", "sensors",
+    "tracking", "users", "voice", "wellbeing",
+)  # fmt: skip
+for _domain in MODEL_DOMAINS:
+    importlib.import_module(f"confidant.{_domain}.models")
 
 BLIND_INDEX_KEY = "blind-index"
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
 from confidant.crypto.keystore import KeyMissing, user_key_owner
-from confidant.db import utcnow
+from confidant.kit.db import utcnow
 from confidant.runtime import Runtime
 from tests.conftest import client_for
 from tests.helpers import PASSWORD, assert_error, bearer, decode_qr, register, unique_email

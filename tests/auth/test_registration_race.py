@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from confidant.auth import service as auth_service
 from confidant.crypto.keystore import WrappedKey, user_key_owner
-from confidant.db import new_id, utcnow
+from confidant.kit.db import new_id, utcnow
 from confidant.runtime import Runtime
 from tests.helpers import PASSWORD, register, unique_email
 

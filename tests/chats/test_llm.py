@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from confidant.errors import InvalidInput
+from confidant.kit.errors import InvalidInput
 from confidant.llm.admission import Admission
 from confidant.llm.base import GenerationParams, ModelBusy, UpstreamError
 from confidant.llm.context import fit_context

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import func, select
 
-from confidant.db import Base
+from confidant.kit.db import Base
 from tests.helpers import Account, assert_error, register
 
 SCHEMA = json.loads(resources.files("confidant.export").joinpath("export.schema.json").read_text())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from qdrant_client import AsyncQdrantClient
 
-from confidant.rag import dates
+from confidant.kit import dates
 from confidant.rag.keyword import TermHasher, terms
 from confidant.rag.service import fuse
 from confidant.rag.splitter import DiarySplitter

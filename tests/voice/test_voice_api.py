@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from confidant.chats.models import Message
-from confidant.db import utcnow
+from confidant.kit.db import utcnow
 from confidant.runtime import Runtime
 from confidant.voice import audio
 from confidant.voice import service as voice_service

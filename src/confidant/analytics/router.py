@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 from confidant.analytics import service
 from confidant.analytics.chart import ChartFormat
 from confidant.analytics.schemas import AnalyticsOut, Range
+from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["analytics"])
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 Range = Literal["week", "month"]
 

@@ -33,13 +33,12 @@ from confidant.analytics.schemas import (
 )
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
+from confidant.kit.clock import day_bounds, days_ending, local_day, today_for, zone_of
 from confidant.runtime import Runtime
 from confidant.tracking import habits as habits_service
 from confidant.tracking import mood as mood_service
 from confidant.tracking.activity import stats_out
 from confidant.tracking.models import Habit
-from confidant.users import service as users_service
-from confidant.users.clock import day_bounds, days_ending, local_day, today_for, zone_of
 from confidant.wellbeing import service as wellbeing_service
 
 RANGE_DAYS: dict[Range, int] = {"week": 7, "month": 30}
@@ -113,7 +112,7 @@ def _labels(days: list[date]) -> list[str]:
 
 
 async def analytics(rt: Runtime, session: AsyncSession, user: User, span: Range) -> AnalyticsOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     log = await mood_log(session, user, key, RANGE_DAYS["month"])
     week = days_ending(log.today, RANGE_DAYS["week"])
     month = days_ending(log.today, RANGE_DAYS["month"])
@@ -151,7 +150,7 @@ def _title(days: list[date]) -> str:
 async def mood_picture(
     rt: Runtime, session: AsyncSession, user: User, span: Range, fmt: ChartFormat
 ) -> bytes:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     log = await mood_log(session, user, key, RANGE_DAYS[span])
     days = days_ending(log.today, RANGE_DAYS[span])
     zone = zone_of(user)

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import ApiKey, User
 from confidant.auth.service import Principal
-from confidant.db import utcnow
-from confidant.errors import Forbidden, NotFound, Unauthorized
+from confidant.kit.db import utcnow
+from confidant.kit.errors import Forbidden, NotFound, Unauthorized
 
 KEY_PREFIX = "cfd_"
 LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import optional_scheme
 from confidant.auth import service
 from confidant.auth.service import Principal
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import Unauthorized
-from confidant.openapi import optional_scheme
+from confidant.kit.errors import Unauthorized
 
 ACCESS_TOKEN = "Access token from /api/auth/*"
 bearer = HTTPBearer(auto_error=False, description=ACCESS_TOKEN)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from confidant.app.deps import ClientIp, RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth import api_keys, service
 from confidant.auth.dependencies import CurrentPrincipal, OptionalPrincipal
 from confidant.auth.models import ApiKey, Session
@@ -24,9 +26,7 @@ from confidant.auth.schemas import (
     TokensOut,
 )
 from confidant.auth.service import Principal
-from confidant.deps import ClientIp, RuntimeDep, SessionDep
-from confidant.openapi import errors
-from confidant.schemas import ResourceId
+from confidant.kit.schemas import ResourceId
 from confidant.users.qr import QrFormat, render_qr
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

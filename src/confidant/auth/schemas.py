@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel, Email, Phone
+from confidant.kit.schemas import ApiInput, ApiModel, Email, Phone
 from confidant.users.schemas import MedicalCardOut
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256, strip_whitespace=False)]

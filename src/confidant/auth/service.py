@@ -20,11 +20,11 @@ from confidant.auth.models import (
 )
 from confidant.auth.schemas import RegisterIn, TokensOut
 from confidant.auth.tokens import ACCESS, QR_LOGIN, REFRESH, jti_digest
-from confidant.cache import track_user
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
-from confidant.db import new_id, utcnow
-from confidant.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from confidant.kit.cache import track_user
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from confidant.ledger.context import note_caller
 from confidant.runtime import Runtime
 from confidant.users import repository as users_repository
@@ -216,7 +216,7 @@ async def create_account(
     if await users_repository.user_by_email_index(session, index) is not None:
         raise Conflict("An account with this email already exists")
     if guest is not None:
-        key = await users_service.data_key(rt, guest.id)
+        key = await rt.keystore.user_key(guest.id)
         guest.role, guest.guest_expires_at = role, None
         card = await users_service.own_card(session, guest)
         await revoke_all_sessions(session, guest.id)  # the guest's tokens end here

@@ -12,8 +12,8 @@ from typing import Any
 
 import jwt
 
-from confidant.db import utcnow
-from confidant.errors import Unauthorized
+from confidant.kit.db import utcnow
+from confidant.kit.errors import Unauthorized
 
 ALGORITHM = "HS256"
 ISSUER = "confidant"

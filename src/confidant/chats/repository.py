@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.chats.models import Chat, Message, Query
-from confidant.pagination import older_than
+from confidant.kit.pagination import older_than
 
 
 async def chat_of(session: AsyncSession, user_id: str, chat_id: str) -> Chat | None:

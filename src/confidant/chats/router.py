@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
 from confidant.chats import service
 from confidant.chats.schemas import (
@@ -21,14 +23,12 @@ from confidant.chats.schemas import (
     QueryRecord,
     TurnOut,
 )
-from confidant.chats.streaming import SSE_HEADERS, primed, sse, wants_event_stream
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import DomainError, error_body
+from confidant.kit.errors import DomainError, error_body
+from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from confidant.kit.schemas import ResourceId
+from confidant.kit.sse import SSE_HEADERS, primed, sse, wants_event_stream
 from confidant.llm.generation import complete
-from confidant.openapi import MODEL_ERRORS, errors
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.runtime import Runtime
-from confidant.schemas import ResourceId
 
 router = APIRouter(tags=["chats"])
 

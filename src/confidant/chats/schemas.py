@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from confidant.kit.schemas import ApiInput, ApiModel, StrictInput
 from confidant.rag.schemas import SourceOut
-from confidant.schemas import ApiInput, ApiModel, StrictInput
 
 MAX_MESSAGE_CHARS = 8000
 MAX_QUERY_CHARS = 4000

@@ -28,13 +28,13 @@ from confidant.chats.schemas import (
     QueryRecord,
 )
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import NotFound
 from confidant.finetune import service as finetune_service
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import NotFound
+from confidant.kit.pagination import Page, decode_cursor, split_page
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
 from confidant.llm.context import fit_context
 from confidant.llm.generation import complete, default_params, stream_reply
-from confidant.pagination import Page, decode_cursor, split_page
 from confidant.rag import answers as rag_answers
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
@@ -43,7 +43,6 @@ from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.sensors import service as sensors_service
-from confidant.users import service as users_service
 
 # --- chats -------------------------------------------------------------------------------
 
@@ -70,7 +69,7 @@ async def create_chat(
     rt: Runtime, session: AsyncSession, user: User, data: ChatCreate
 ) -> tuple[ChatOut, bool]:
     """A new chat, or with `resume` the newest existing one. True when one was created."""
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     if data.resume and (newest := await repository.newest_chat(session, user.id)):
         return chat_out(newest, key), False
     chat = Chat(id=new_id(), user_id=user.id, created_at=utcnow(), updated_at=utcnow())
@@ -83,7 +82,7 @@ async def create_chat(
 async def list_chats(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[ChatOut]:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     after = decode_cursor(cursor, datetime) if cursor else None
     chats = await repository.chats_page(session, user.id, after, limit + 1)
     chats, next_cursor = split_page(chats, limit, lambda c: (c.updated_at, c.id))
@@ -91,14 +90,14 @@ async def list_chats(
 
 
 async def get_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> ChatOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     return chat_out(await own_chat(session, user, chat_id), key)
 
 
 async def update_chat(
     rt: Runtime, session: AsyncSession, user: User, chat_id: str, data: ChatPatch
 ) -> ChatOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     chat = await own_chat(session, user, chat_id)
     if data.title is not None:
         chat.title_ct = key.encrypt_text(data.title, table="chats", column="title", row_id=chat.id)
@@ -142,7 +141,7 @@ async def list_messages(
     rt: Runtime, session: AsyncSession, user: User, chat_id: str, cursor: str | None, limit: int
 ) -> Page[MessageOut]:
     """Newest first, for infinite scroll upwards."""
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     chat = await own_chat(session, user, chat_id)
     after = decode_cursor(cursor, datetime) if cursor else None
     rows = await repository.messages_page(session, chat.id, after, limit + 1)
@@ -190,7 +189,7 @@ async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Tur
             model = await finetune_service.personalize(
                 rt, session, user.id, rt.models.for_reply(chat.model)
             )
-            key = await users_service.data_key(rt, user.id)
+            key = await rt.keystore.user_key(user.id)
             history = await repository.messages_page(
                 session, chat.id, None, rt.settings.chat_history_messages
             )
@@ -271,7 +270,7 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
         chat = await repository.chat_of(session, turn.user_id, turn.chat_id)
         if chat is None:
             raise NotFound("Chat was deleted while the reply was written")
-        key = await users_service.data_key(rt, turn.user_id)
+        key = await rt.keystore.user_key(turn.user_id)
         asked = turn.user_message
         session.add(
             _new_message(
@@ -308,7 +307,7 @@ async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> Qu
     )
     resources = await safety_service.screen_and_record(rt, user, query, "query")
     answer = await complete(stream_reply(model, context, params, resources))
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     async with rt.db.transaction() as session:
         query_id = _store_query(session, key, user, model.name, query, answer)
     return QueryOut(query_id=query_id, response=answer, sources=sources)
@@ -330,7 +329,7 @@ async def get_query(rt: Runtime, session: AsyncSession, user: User, query_id: st
     record = await repository.query_of(session, user.id, query_id)
     if record is None:
         raise NotFound("Query not found")
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     return QueryRecord(
         query_id=record.id,
         query=key.decrypt(

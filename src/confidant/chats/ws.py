@@ -29,14 +29,14 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from confidant import jsonsafe
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
 from confidant.chats import repository, service
 from confidant.chats.schemas import MessageCreate
-from confidant.errors import DomainError, error_body
+from confidant.kit import jsonsafe
+from confidant.kit.errors import DomainError, error_body
+from confidant.kit.schemas import RESOURCE_ID_PATTERN
 from confidant.runtime import Runtime
-from confidant.schemas import RESOURCE_ID_PATTERN
 from confidant.voice import service as voice_service
 from confidant.voice.recording import IncomingRecording, RecordingNotStarted
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from confidant.crypto.envelope import DataKey, generate_key
 from confidant.crypto.keyring import MasterKeyring
-from confidant.db import NAMING_CONVENTION, Database, UTCDateTime, utcnow
+from confidant.kit.db import NAMING_CONVENTION, Database, UTCDateTime, utcnow
+from confidant.kit.errors import Unauthorized
 
 
 class KeystoreBase(DeclarativeBase):
@@ -70,6 +71,13 @@ class KeyStore:
         except BaseException:
             await self.destroy(owner)
             raise
+
+    async def user_key(self, user_id: str) -> DataKey:
+        """The user's data key; a destroyed key means the account is gone (401)."""
+        try:
+            return await self.get(user_key_owner(user_id))
+        except KeyMissing as exc:
+            raise Unauthorized("Account no longer exists") from exc
 
     async def owners_created_before(self, prefix: str, cutoff: datetime, limit: int) -> list[str]:
         """Owners whose name starts with `prefix` and whose key is older than `cutoff`."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from confidant.config import Settings
 from confidant.crypto.keyring import MasterKey, MasterKeyring, read_key_file, write_key_file
 from confidant.crypto.keystore import KeyStore
-from confidant.db import Database
+from confidant.kit.db import Database
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from datetime import date
 
 from pydantic import TypeAdapter, ValidationError
 
-from confidant import jsonsafe
 from confidant.diary.schemas import MAX_ENTRY_CHARS, EntryCreate
-from confidant.errors import InvalidInput, UnsupportedMediaType
-from confidant.rag.dates import MONTHS
+from confidant.kit import jsonsafe
+from confidant.kit.dates import MONTHS
+from confidant.kit.errors import InvalidInput, UnsupportedMediaType
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 JSON_SUFFIXES = {".json"}

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from confidant.db import Base, UTCDateTime, new_id, utcnow
+from confidant.kit.db import Base, UTCDateTime, new_id, utcnow
 
 
 class DiaryEntry(Base):

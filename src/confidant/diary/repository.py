@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.diary.models import DiaryEntry
-from confidant.pagination import older_than
+from confidant.kit.pagination import older_than
 
 
 async def entry_of(session: AsyncSession, user_id: str, entry_id: str) -> DiaryEntry | None:

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile, status
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 from confidant.diary import service
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
-from confidant.errors import PayloadTooLarge
-from confidant.openapi import errors
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
-from confidant.schemas import IsoDate, ResourceId
+from confidant.kit.errors import PayloadTooLarge
+from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
+from confidant.kit.schemas import IsoDate, ResourceId
 
 router = APIRouter(prefix="/api/diary", tags=["diary"])
 

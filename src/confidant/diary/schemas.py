@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel, IsoDate, Tags
+from confidant.kit.schemas import ApiInput, ApiModel, IsoDate, Tags
 
 MAX_ENTRY_CHARS = 50_000
 Mood = Annotated[int, Field(ge=1, le=10)]

@@ -8,19 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
 from confidant.diary import importer, repository
 from confidant.diary.models import DiaryEntry
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
-from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, split_page
+from confidant.kit.clock import today_for
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import NotFound
+from confidant.kit.pagination import Page, decode_cursor, split_page
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
-from confidant.users import service as users_service
-from confidant.users.clock import today_for
 
 
 def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:
@@ -68,7 +67,7 @@ def _add(
 
 
 async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCreate) -> EntryOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     entry = _add(rt, session, user, key, data)
     rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [entry.id])
     await refresh_stats(session, user)
@@ -76,14 +75,14 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCrea
 
 
 async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> EntryOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     return entry_out(await own_entry(session, user, entry_id), key)
 
 
 async def update(
     rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: EntryPatch
 ) -> EntryOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     entry = await own_entry(session, user, entry_id)
     sent = patch.model_fields_set
     if patch.date is not None:
@@ -116,7 +115,7 @@ async def list_entries(
     since: date | None,
     until: date | None,
 ) -> Page[EntryOut]:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     after = decode_cursor(cursor, date) if cursor else None
     rows = await repository.entries_page(session, user.id, after, limit + 1, since, until)
     rows, next_cursor = split_page(rows, limit, lambda e: (e.entry_date, e.id))
@@ -128,7 +127,7 @@ async def import_file(
 ) -> ImportResult:
     """Entries from an uploaded file; all or nothing."""
     entries = importer.parse_upload(filename, raw, today_for(user))
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     added = [_add(rt, session, user, key, data) for data in entries]
     rag_tasks.schedule_index(session, user.id, SOURCE_DIARY, [e.id for e in added])
     await refresh_stats(session, user)

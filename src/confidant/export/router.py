@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 from confidant.export import service
 
 router = APIRouter(tags=["export"])

@@ -42,7 +42,7 @@ def _json(model: BaseModel) -> Any:
 
 
 async def document(rt: Runtime, session: AsyncSession, user: User) -> dict[str, Any]:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     me = await users_service.get_me(rt, session, user)
     responses = await wellbeing_service.responses_since(session, user, key)
     insight = await insights_service.daily(rt, session, user)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from confidant.db import Base, UTCDateTime, new_id, utcnow
+from confidant.kit.db import Base, UTCDateTime, new_id, utcnow
 
 KIND_BASE, KIND_ADAPTER = "base", "adapter"
 QUEUED, TRAINING, READY, FAILED, CANCELLED = "queued", "training", "ready", "failed", "cancelled"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 from confidant.finetune import service, tasks  # noqa: F401  # tasks: registers the job kinds
 from confidant.finetune.schemas import FineTuneIn, FineTuneStatus, ModelListItem
-from confidant.openapi import errors
-from confidant.schemas import ResourceId
+from confidant.kit.schemas import ResourceId
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 

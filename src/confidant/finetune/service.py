@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import ROLE_ADMIN, User
 from confidant.chats.models import Message
-from confidant.db import new_id, utcnow
 from confidant.diary.models import DiaryEntry
-from confidant.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from confidant.finetune import dataset
 from confidant.finetune.models import (
     CANCELLED,
@@ -29,10 +27,11 @@ from confidant.finetune.schemas import FineTuneIn, FineTuneStatus, Hyperparamete
 from confidant.finetune.storage import AdapterFiles
 from confidant.jobs import service as jobs_service
 from confidant.jobs.models import FINISHED, Job
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from confidant.llm.adapters import AdapterRef
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
 from confidant.runtime import Runtime
-from confidant.users import service as users_service
 
 TRAIN = "finetune.train"
 TRIGGER_USER, TRIGGER_ADMIN, TRIGGER_AUTOMATIC = "user", "admin", "automatic"
@@ -355,7 +354,7 @@ async def personalize(
     adapter_id, location = adapter.id, adapter.adapter_location
 
     async def load() -> bytes:
-        key = await users_service.data_key(rt, user_id)
+        key = await rt.keystore.user_key(user_id)
         return adapter_files(rt).read(key, location, adapter_id)
 
     async def failed(reason: str) -> None:

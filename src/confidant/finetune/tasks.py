@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confidant.db import utcnow
 from confidant.finetune import dataset, service
 from confidant.finetune.models import CANCELLED, FAILED, QUEUED, READY, TRAINING, FineTunedModel
 from confidant.finetune.training import (
@@ -20,9 +19,9 @@ from confidant.finetune.training import (
     split,
 )
 from confidant.jobs.service import Progress, handler, submit
+from confidant.kit.db import utcnow
 from confidant.llm.bundled import local_source
 from confidant.runtime import Runtime
-from confidant.users import service as users_service
 
 FORGET_USER = "finetune.forget_user"
 METRICS_EVERY_SECONDS = 1.0
@@ -46,7 +45,7 @@ async def train(
             return
         model.status = TRAINING
         base_model, hp = model.base_model, Hyperparameters(**model.hyperparameters)
-        key = await users_service.data_key(rt, user_id)
+        key = await rt.keystore.user_key(user_id)
         examples = await dataset.user_examples(session, key, user_id)
     status = TrainingStatus()
     try:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confidant.imports import ML_IMPORT_LOCK
+from confidant.kit.imports import ML_IMPORT_LOCK
 from confidant.llm.adapters import CONFIG_FILE, WEIGHTS_FILE
 from confidant.llm.base import ChatMessage
 from confidant.llm.huggingface_connection import pick_device

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 from confidant.insights import service
 from confidant.insights.schemas import InsightsOut
 

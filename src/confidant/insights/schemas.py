@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import Field
 
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 
 class DailyInsightOut(ApiModel):

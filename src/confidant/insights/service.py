@@ -19,12 +19,11 @@ from confidant.insights.schemas import (
     InsightsOut,
     SuggestionsOut,
 )
+from confidant.kit.clock import day_bounds, days_ending, local_day, today_for, zone_of
 from confidant.runtime import Runtime
 from confidant.sensors import service as sensors_service
 from confidant.tracking import habits as habits_service
 from confidant.tracking.models import Habit, MindfulnessSession
-from confidant.users import service as users_service
-from confidant.users.clock import day_bounds, days_ending, local_day, today_for, zone_of
 from confidant.wellbeing import instruments
 from confidant.wellbeing import service as wellbeing_service
 from confidant.wellbeing.schemas import ResponseOut
@@ -99,7 +98,7 @@ async def signals(session: AsyncSession, user: User, key: DataKey) -> rules.Sign
 
 
 async def daily(rt: Runtime, session: AsyncSession, user: User) -> InsightsOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     found = await signals(session, user, key)
     today = today_for(user)
     theme = rules.theme(found)

@@ -14,7 +14,7 @@ from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_database
 
 from confidant.config import DATABASE_BROKER, Settings
-from confidant.imports import restore_default_recursion_limit
+from confidant.kit.imports import restore_default_recursion_limit
 
 RUN_JOB = "confidant.run_job"
 QUEUE = "confidant"

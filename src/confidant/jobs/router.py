@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from confidant.app.deps import SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import SessionDep
 from confidant.jobs import service
 from confidant.jobs.models import Job
 from confidant.jobs.schemas import JobOut
-from confidant.openapi import errors
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from confidant.schemas import ResourceId
+from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from confidant.kit.schemas import ResourceId
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 
 class JobOut(ApiModel):

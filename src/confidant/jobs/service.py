@@ -15,10 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.db import Database, new_id, utcnow
-from confidant.errors import Conflict, NotFound
 from confidant.jobs.dispatch import Sender, dispatch_after_commit
 from confidant.jobs.models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
+from confidant.kit.db import Database, new_id, utcnow
+from confidant.kit.errors import Conflict, NotFound
 
 log = logging.getLogger("confidant.jobs")
 

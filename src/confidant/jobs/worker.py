@@ -11,8 +11,8 @@ import threading
 import time
 
 from confidant.config import Settings
-from confidant.imports import restore_default_recursion_limit
 from confidant.jobs.celery_app import QUEUE, make_celery
+from confidant.kit.imports import restore_default_recursion_limit
 
 PARENT_ENV = "CONFIDANT_WORKER_PARENT_PID"
 

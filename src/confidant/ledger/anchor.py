@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from confidant.config import Settings
-from confidant.imports import keeping_recursion_limit
+from confidant.kit.imports import keeping_recursion_limit
 from confidant.ledger.checkpoints import Checkpoint
 
 if TYPE_CHECKING:

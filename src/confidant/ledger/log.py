@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from confidant.config import Settings
-from confidant.db import Database
+from confidant.kit.db import Database
 from confidant.ledger.anchor import ChainAnchor
 from confidant.ledger.checkpoints import CheckpointSigner
 from confidant.ledger.leaves import Pseudonyms

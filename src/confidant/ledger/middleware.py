@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from confidant.db import utcnow
+from confidant.kit.db import utcnow
 from confidant.ledger.context import api_call
 from confidant.ledger.leaves import api_call_leaf
 from confidant.ledger.store import PendingLeaf

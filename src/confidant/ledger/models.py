@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from confidant.db import Base, UTCDateTime, utcnow
+from confidant.kit.db import Base, UTCDateTime, utcnow
 
 # SQLite makes an INTEGER PRIMARY KEY the rowid (fast appends); BIGINT would not be.
 LeafIndex = BigInteger().with_variant(Integer(), "sqlite")

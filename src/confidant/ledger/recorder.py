@@ -22,8 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
-import confidant.tables  # noqa: F401  (cascades are found through every table's keys)
-from confidant.db import Base, utcnow
+from confidant.kit.db import Base, utcnow
 from confidant.ledger.context import current_call
 from confidant.ledger.leaves import Pseudonyms, row_digest, row_write_leaf
 from confidant.ledger.models import LEDGER_TABLES, LedgerOutbox

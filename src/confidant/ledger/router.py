@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from confidant.app.deps import RuntimeDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import StreamingPrincipal
-from confidant.deps import RuntimeDep
+from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.ledger import service
 from confidant.ledger.schemas import (
     AnchorOut,
@@ -18,8 +20,6 @@ from confidant.ledger.schemas import (
     InclusionProofOut,
 )
 from confidant.ledger.store import LedgerCheckpointRow
-from confidant.openapi import errors
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.runtime import Runtime
 
 router = APIRouter(tags=["ledger"])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 
 class AnchorOut(ApiModel):

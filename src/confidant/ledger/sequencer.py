@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from confidant.db import Database, utcnow
+from confidant.kit.db import Database, utcnow
 from confidant.ledger import merkle, store
 from confidant.ledger.checkpoints import Checkpoint, CheckpointSigner
 from confidant.ledger.models import LedgerCheckpoint

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from confidant.errors import DomainError, InvalidInput, NotFound
+from confidant.kit.errors import DomainError, InvalidInput, NotFound
 from confidant.ledger import merkle, store
 from confidant.ledger.leaves import summarize
 from confidant.ledger.models import LedgerLeaf

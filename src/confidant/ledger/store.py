@@ -11,7 +11,7 @@ from sqlalchemy import Connection, TextClause, delete, insert, select, text, upd
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from confidant.db import Base, utcnow
+from confidant.kit.db import Base, utcnow
 from confidant.ledger import merkle
 from confidant.ledger.models import (
     LedgerCheckpoint,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from confidant.db import Base, Database
+from confidant.kit.db import Base, Database
 from confidant.ledger import merkle, store
 from confidant.ledger.checkpoints import CheckpointError, open_checkpoint
 from confidant.ledger.leaves import ROW_WRITE, Pseudonyms, row_digest

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from confidant.errors import DomainError
+from confidant.kit.errors import DomainError
 
 if TYPE_CHECKING:
     from confidant.llm.adapters import AdapterRef

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 
 from confidant.config import BUNDLED_CHAT_MODEL, Settings
-from confidant.imports import ML_IMPORT_LOCK
-from confidant.preparing import prepared_once
+from confidant.kit.imports import ML_IMPORT_LOCK
+from confidant.kit.preparing import prepared_once
 
 log = logging.getLogger("confidant.llm")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from confidant.errors import InvalidInput
+from confidant.kit.errors import InvalidInput
 from confidant.llm.base import ChatMessage, ChatModel
 
 

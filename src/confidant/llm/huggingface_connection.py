@@ -13,7 +13,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-from confidant.imports import ML_IMPORT_LOCK
+from confidant.kit.imports import ML_IMPORT_LOCK
 from confidant.llm.adapters import AdapterRef, AdapterResidency
 from confidant.llm.admission import Admission
 from confidant.llm.base import ChatMessage, GenerationParams

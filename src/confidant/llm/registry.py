@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from confidant.config import Settings
-from confidant.errors import InvalidInput
+from confidant.kit.errors import InvalidInput
 from confidant.llm.adapters import AdapterRef
 from confidant.llm.admission import Admission
 from confidant.llm.base import (

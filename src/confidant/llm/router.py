@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from confidant.app.deps import RuntimeDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep
-from confidant.errors import Forbidden
+from confidant.kit.errors import Forbidden
 from confidant.llm.registry import ModelEntry, ModelRegistry
 from confidant.llm.schemas import ModelOut, UseModelIn
-from confidant.openapi import errors
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 

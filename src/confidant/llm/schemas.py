@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel
+from confidant.kit.schemas import ApiInput, ApiModel
 
 
 class ModelOut(ApiModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
-from confidant.deps import RuntimeDep
+from confidant.app.deps import RuntimeDep
 from confidant.news import service
 from confidant.news.schemas import NewsOut
 

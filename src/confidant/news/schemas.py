@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 
 class NewsItemOut(ApiModel):

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from confidant.app.deps import RuntimeDep
+from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth import api_keys
 from confidant.auth.service import Principal
-from confidant.chats.streaming import SSE_HEADERS, primed
-from confidant.deps import RuntimeDep
-from confidant.errors import Unauthorized
+from confidant.kit.errors import Unauthorized
+from confidant.kit.sse import SSE_HEADERS, primed
 from confidant.llm.generation import complete
 from confidant.openai_api import service
 from confidant.openai_api.schemas import ChatCompletionRequest
-from confidant.openapi import MODEL_ERRORS, errors
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from confidant.chats.schemas import MAX_MESSAGE_CHARS
-from confidant.schemas import StrictInput
+from confidant.kit.schemas import StrictInput
 
 
 class CompletionMessage(StrictInput):

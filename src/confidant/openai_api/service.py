@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confidant.auth.service import Principal
-from confidant.chats.streaming import sse
-from confidant.errors import InvalidInput
 from confidant.finetune import service as finetune_service
+from confidant.kit.errors import InvalidInput
+from confidant.kit.sse import sse
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams, approximate_tokens
 from confidant.llm.context import fit_context
 from confidant.llm.generation import stream_reply

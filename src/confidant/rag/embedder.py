@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from confidant.imports import ML_IMPORT_LOCK
+from confidant.kit.imports import ML_IMPORT_LOCK
 
 
 def default_model_path() -> str:

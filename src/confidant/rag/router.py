@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
-from confidant.deps import RuntimeDep, SessionDep
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import job_out
 from confidant.jobs.schemas import JobOut
-from confidant.openapi import MODEL_ERRORS, errors
-from confidant.pagination import refuse_reversed_range
+from confidant.kit.pagination import refuse_reversed_range
+from confidant.kit.schemas import IsoDate
 from confidant.rag import answers, tasks
 from confidant.rag.schemas import RagAnswer, RagQueryIn, SearchOut
-from confidant.schemas import IsoDate
 
 router = APIRouter(tags=["search"])
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel
+from confidant.kit.schemas import ApiInput, ApiModel
 
 
 class SourceOut(ApiModel):

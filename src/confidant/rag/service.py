@@ -20,14 +20,15 @@ from confidant.auth.models import User
 from confidant.chats.models import Message
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
-from confidant.db import new_id, utcnow
 from confidant.diary.models import DiaryEntry
-from confidant.rag import dates, keyword
+from confidant.kit import dates
+from confidant.kit.clock import today_for, zone_of
+from confidant.kit.db import new_id, utcnow
+from confidant.rag import keyword
 from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm, IndexState
 from confidant.rag.splitter import ChunkDraft
 from confidant.rag.vector_store import VectorRecord
 from confidant.runtime import Runtime
-from confidant.users.clock import today_for, zone_of
 
 RRF_K = 60
 # Sources indexed per batch. Large on purpose: the embedder sorts a call's texts by

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import InvalidInput
-from confidant.openapi import errors
-from confidant.pagination import refuse_reversed_range
-from confidant.schemas import IsoDate, days_back
+from confidant.kit.clock import today_for
+from confidant.kit.errors import InvalidInput
+from confidant.kit.pagination import refuse_reversed_range
+from confidant.kit.schemas import IsoDate, days_back
 from confidant.sensors import service
 from confidant.sensors.schemas import BatchIn, BatchOut, DailySummaryOut
-from confidant.users.clock import today_for
 
 router = APIRouter(tags=["sensors"])
 

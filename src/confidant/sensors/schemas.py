@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from confidant.schemas import ApiInput, ApiModel, PastMoment
+from confidant.kit.schemas import ApiInput, ApiModel, PastMoment
 
 SampleKind = Literal["heart_rate", "steps", "sleep_minutes"]
 MAX_BATCH = 10_000

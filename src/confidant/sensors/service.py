@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import Conflict, PayloadTooLarge
+from confidant.kit.clock import day_bounds, local_day, today_for, zone_of
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import Conflict, PayloadTooLarge
 from confidant.runtime import Runtime
 from confidant.sensors.models import SensorSample
 from confidant.sensors.schemas import (
@@ -24,8 +25,6 @@ from confidant.sensors.schemas import (
     SampleIn,
     SampleOut,
 )
-from confidant.users import service as users_service
-from confidant.users.clock import day_bounds, local_day, today_for, zone_of
 
 _ID_LOOKUP_CHUNK = 500
 
@@ -60,7 +59,7 @@ async def ingest(
     earlier one) is counted as a duplicate and left as it was."""
     if len(samples) > rt.settings.sensors_max_batch:
         raise PayloadTooLarge(f"Send at most {rt.settings.sensors_max_batch} samples a batch")
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     seen = await _stored_ids(session, user, [s.id for s in samples])
     now = utcnow()
     fresh: list[SensorSample] = []
@@ -132,7 +131,7 @@ def _day_summary(day: date, values: dict[tuple[date, str], list[float]]) -> Dail
 async def daily(
     rt: Runtime, session: AsyncSession, user: User, first: date, last: date
 ) -> list[DailySummaryOut]:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     rows = await samples_between(session, user, first, last)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return summarise(rows, key, user, days)

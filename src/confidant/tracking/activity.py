@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.diary.models import DiaryEntry
+from confidant.kit.clock import local_day, today_for, zone_of
 from confidant.tracking import stats
 from confidant.tracking.models import HabitCheckIn, MindfulnessSession, MoodEntry
 from confidant.tracking.schemas import StatsOut
 from confidant.tracking.stats import Activity, Kind
-from confidant.users.clock import local_day, today_for, zone_of
 from confidant.wellbeing.models import AssessmentResponse
 
 

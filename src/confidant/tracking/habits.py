@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import Conflict, InvalidInput, NotFound
+from confidant.kit.clock import today_for
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import Conflict, InvalidInput, NotFound
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import Habit, HabitCheckIn
 from confidant.tracking.schemas import CheckInOut, HabitCreate, HabitOut, HabitPatch
-from confidant.users import service as users_service
-from confidant.users.clock import today_for
 
 BACKFILL_DAYS = 7  # a forgotten tick can be added up to a week later
 
@@ -77,7 +76,7 @@ async def _outs(
     rt: Runtime, session: AsyncSession, user: User, habits: list[Habit]
 ) -> list[HabitOut]:
     """The habits with whether they were checked today and how often in the last 7 days."""
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     today = today_for(user)
     recent = await check_in_days(session, user, today - timedelta(days=6), today)
     return [habit_out(h, key, recent.get(h.id, set()), today) for h in habits]
@@ -89,7 +88,7 @@ async def _out(rt: Runtime, session: AsyncSession, user: User, habit: Habit) -> 
 
 
 async def create(rt: Runtime, session: AsyncSession, user: User, data: HabitCreate) -> HabitOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     habit = Habit(
         id=new_id(), user_id=user.id, target_per_week=data.target_per_week, created_at=utcnow()
     )
@@ -116,7 +115,7 @@ async def update(
 ) -> HabitOut:
     habit = await own_habit(session, user, habit_id)
     if patch.name is not None:
-        _seal_name(habit, await users_service.data_key(rt, user.id), patch.name)
+        _seal_name(habit, await rt.keystore.user_key(user.id), patch.name)
     if patch.target_per_week is not None:
         habit.target_per_week = patch.target_per_week
     if patch.archived is not None:

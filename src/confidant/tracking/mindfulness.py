@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, older_than, split_page
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import NotFound
+from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MindfulnessSession
 from confidant.tracking.schemas import SessionCreate, SessionOut
-from confidant.users import service as users_service
 
 
 def session_out(row: MindfulnessSession, key: DataKey) -> SessionOut:
@@ -30,7 +29,7 @@ def session_out(row: MindfulnessSession, key: DataKey) -> SessionOut:
 
 
 async def record(rt: Runtime, session: AsyncSession, user: User, data: SessionCreate) -> SessionOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     now = utcnow()
     row = MindfulnessSession(
         id=new_id(),
@@ -62,7 +61,7 @@ async def delete(session: AsyncSession, user: User, session_id: str) -> None:
 async def list_sessions(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[SessionOut]:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     query = select(MindfulnessSession).where(MindfulnessSession.user_id == user.id)
     if cursor:
         after = decode_cursor(cursor, datetime)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from confidant.db import Base, UTCDateTime, new_id, utcnow
+from confidant.kit.db import Base, UTCDateTime, new_id, utcnow
 
 
 class MoodEntry(Base):

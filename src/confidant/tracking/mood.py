@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import NotFound
-from confidant.pagination import Page, decode_cursor, older_than, split_page
+from confidant.kit.clock import day_bounds, zone_of
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import NotFound
+from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MoodEntry
 from confidant.tracking.schemas import MoodCreate, MoodOut, MoodPatch
-from confidant.users import service as users_service
-from confidant.users.clock import day_bounds, zone_of
 
 
 def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:
@@ -58,7 +57,7 @@ async def _own(session: AsyncSession, user: User, entry_id: str) -> MoodEntry:
 
 
 async def create(rt: Runtime, session: AsyncSession, user: User, data: MoodCreate) -> MoodOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     now = utcnow()
     entry = MoodEntry(id=new_id(), user_id=user.id, logged_at=data.logged_at or now, created_at=now)
     _seal(entry, key, {"score": data.score, "note": data.note, "tags": list(data.tags)})
@@ -68,14 +67,14 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: MoodCreat
 
 
 async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> MoodOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     return mood_out(await _own(session, user, entry_id), key)
 
 
 async def update(
     rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: MoodPatch
 ) -> MoodOut:
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     entry = await _own(session, user, entry_id)
     content = _open(entry, key)
     changes = patch.model_dump(exclude_none=True, include={"score", "note", "tags"})
@@ -101,7 +100,7 @@ async def list_entries(
     until: date | None,
 ) -> Page[MoodOut]:
     """Newest first; `since`/`until` are the user's own calendar days."""
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     query = select(MoodEntry).where(MoodEntry.user_id == user.id)
     zone = zone_of(user)
     if since is not None:

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.openapi import errors
-from confidant.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
-from confidant.schemas import IsoDate, ResourceId, days_back
+from confidant.kit.clock import today_for
+from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
+from confidant.kit.schemas import IsoDate, ResourceId, days_back
 from confidant.tracking import habits, mindfulness, mood
 from confidant.tracking.activity import stats_out
 from confidant.tracking.schemas import (
@@ -26,7 +27,6 @@ from confidant.tracking.schemas import (
     SessionOut,
     StatsOut,
 )
-from confidant.users.clock import today_for
 
 router = APIRouter(tags=["tracking"])
 

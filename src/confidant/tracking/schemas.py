@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel, IsoDate, PastMoment, Tags
+from confidant.kit.schemas import ApiInput, ApiModel, IsoDate, PastMoment, Tags
 
 MoodScore = Annotated[int, Field(ge=1, le=10, description="1 (worst) to 10 (best)")]
 Note = Annotated[str, StringConstraints(max_length=2000)]

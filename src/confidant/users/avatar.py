@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, UnidentifiedImageError
 
-from confidant.errors import InvalidInput, UnsupportedMediaType
+from confidant.kit.errors import InvalidInput, UnsupportedMediaType
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_PIXELS = 4096 * 4096

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal, bearer_token
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import InvalidInput, PayloadTooLarge
-from confidant.openapi import errors
+from confidant.kit.errors import InvalidInput, PayloadTooLarge
+from confidant.kit.schemas import ResourceId
 from confidant.runtime import Runtime
-from confidant.schemas import ResourceId
 from confidant.users import service
 from confidant.users.qr import QrFormat
 from confidant.users.schemas import (

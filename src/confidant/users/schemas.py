@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints
 
-from confidant.schemas import ApiInput, ApiModel, Email, Phone
+from confidant.kit.schemas import ApiInput, ApiModel, Email, Phone
 
 # Human range: outside it a value is a typo or a unit mix-up, and is refused with 422.
 HEIGHT_CM_RANGE = (40.0, 275.0)

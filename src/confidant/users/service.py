@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
 from confidant.auth.tokens import ACCESS, CARD_SHARE
-from confidant.cache import track_user
 from confidant.crypto.envelope import DataKey
-from confidant.crypto.keystore import KeyMissing, user_key_owner
-from confidant.db import new_id, utcnow
-from confidant.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.crypto.keystore import user_key_owner
 from confidant.finetune import tasks as finetune_tasks
+from confidant.kit.cache import track_user
+from confidant.kit.clock import today_for
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from confidant.ledger.context import note_caller
 from confidant.rag import tasks as rag_tasks
 from confidant.runtime import Runtime
@@ -27,7 +28,6 @@ from confidant.tracking.stats import visible_streak
 from confidant.users import repository
 from confidant.users.avatar import clean_image
 from confidant.users.bmi import body_mass_index, who_category
-from confidant.users.clock import today_for
 from confidant.users.models import Avatar, MedicalCard
 from confidant.users.qr import QrFormat, render_qr
 from confidant.users.schemas import (
@@ -41,14 +41,6 @@ from confidant.users.schemas import (
     Profile,
     Stats,
 )
-
-
-async def data_key(rt: Runtime, user_id: str) -> DataKey:
-    """The user's data key; a destroyed key means the account is gone."""
-    try:
-        return await rt.keystore.get(user_key_owner(user_id))
-    except KeyMissing as exc:
-        raise Unauthorized("Account no longer exists") from exc
 
 
 def email_index(rt: Runtime, email: str) -> str:
@@ -162,13 +154,13 @@ async def own_card(session: AsyncSession, user: User) -> MedicalCard:
 
 
 async def get_card(rt: Runtime, session: AsyncSession, user: User) -> MedicalCardOut:
-    return card_out(await own_card(session, user), await data_key(rt, user.id))
+    return card_out(await own_card(session, user), await rt.keystore.user_key(user.id))
 
 
 async def patch_card(
     rt: Runtime, session: AsyncSession, user: User, changes: MedicalCardFields
 ) -> MedicalCardOut:
-    key = await data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     card = await own_card(session, user)
     update_card(card, key, changes)
     return card_out(card, key)
@@ -198,7 +190,7 @@ async def me_json(rt: Runtime, session: AsyncSession, access_token: str) -> byte
 
 
 async def get_me(rt: Runtime, session: AsyncSession, user: User) -> MeOut:
-    key = await data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     card = await own_card(session, user)
     return MeOut(
         id=user.id,
@@ -226,7 +218,7 @@ def _refuse_nulls(patch: MePatch, *names: str) -> None:
 
 async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePatch) -> MeOut:
     _refuse_nulls(patch, "name", "email", "preferences", "medical_card")
-    key = await data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     sent = patch.model_fields_set
     if patch.name is not None:
         set_name(user, key, patch.name)
@@ -294,7 +286,7 @@ async def emergency_card(rt: Runtime, session: AsyncSession, token: str) -> Emer
         raise NotFound("Emergency card not found")
     if not hmac.compare_digest(current, nonce):
         raise NotFound("Emergency card not found")
-    key = await data_key(rt, card.user_id)
+    key = await rt.keystore.user_key(card.user_id)
     document = _open_card(card, key)
     shared: dict[str, Any] = {
         to_snake(name): document.get(to_snake(name)) for name in document["shareable"]

@@ -14,7 +14,7 @@ import av
 import numpy as np
 from av.audio.resampler import AudioResampler
 
-from confidant.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from confidant.kit.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 SPEECH_RATE = 16_000  # what speech-to-text engines listen at
 OPUS_RATE = 48_000

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from confidant.config import Settings
-from confidant.preparing import prepared_once
+from confidant.kit.preparing import prepared_once
 
 log = logging.getLogger(__name__)
 

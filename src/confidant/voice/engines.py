@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from confidant.config import BUNDLED_STT_MODEL, BUNDLED_TTS_VOICE, Settings
-from confidant.errors import DomainError
+from confidant.kit.errors import DomainError
 from confidant.voice import bundled as voice_bundled
 from confidant.voice.audio import Pcm
 from confidant.voice.stt import FasterWhisper, PocketSphinx, SpeechToText, TransformersWhisper

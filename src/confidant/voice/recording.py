@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from confidant.errors import InvalidInput, PayloadTooLarge
+from confidant.kit.errors import InvalidInput, PayloadTooLarge
 from confidant.voice.audio import ReplyFormat
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
+from confidant.app.deps import RuntimeDep, SessionDep
+from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.errors import PayloadTooLarge
-from confidant.openapi import MODEL_ERRORS, errors
-from confidant.schemas import RESOURCE_ID_PATTERN, ResourceId
+from confidant.kit.errors import PayloadTooLarge
+from confidant.kit.schemas import RESOURCE_ID_PATTERN, ResourceId
 from confidant.voice import service
 from confidant.voice.audio import ReplyFormat
 from confidant.voice.schemas import VoiceTurnOut

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from confidant.chats.schemas import TurnOut
-from confidant.schemas import ApiModel
+from confidant.kit.schemas import ApiModel
 
 
 class ClipOut(ApiModel):

@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confidant.auth.models import User
 from confidant.chats import service as chats_service
 from confidant.chats.schemas import MessageOut
-from confidant.db import new_id, utcnow
-from confidant.errors import InvalidInput, NotFound
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import InvalidInput, NotFound
 from confidant.runtime import Runtime
-from confidant.users import service as users_service
 from confidant.voice import audio
 from confidant.voice.audio import CONTENT_TYPES, Pcm, Recording, ReplyFormat
 from confidant.voice.models import VoiceClip
@@ -193,7 +192,7 @@ async def answer(
 
 async def keep_clips(rt: Runtime, user_id: str, drafts: list[ClipDraft]) -> list[ClipOut]:
     """Store audio encrypted under the user's key until the retention time runs out."""
-    key = await users_service.data_key(rt, user_id)
+    key = await rt.keystore.user_key(user_id)
     expires_at = utcnow() + timedelta(hours=rt.settings.voice_audio_retention_hours)
     clips = []
     async with rt.db.transaction() as session:
@@ -236,7 +235,7 @@ async def get_clip(
     )
     if clip is None:
         raise NotFound("Audio not found, or no longer kept")
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     data = key.decrypt(clip.audio_ct, table="voice_clips", column="audio", row_id=clip.id)
     return clip.content_type, data
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from confidant.errors import InvalidInput
+from confidant.kit.errors import InvalidInput
 
 Better = Literal["lower", "higher"]
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from confidant.db import Base, UTCDateTime, new_id, utcnow
+from confidant.kit.db import Base, UTCDateTime, new_id, utcnow
 
 
 class AssessmentResponse(Base):

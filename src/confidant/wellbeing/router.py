@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.auth.dependencies import CurrentPrincipal
-from confidant.deps import RuntimeDep, SessionDep
-from confidant.schemas import ResourceId
+from confidant.kit.schemas import ResourceId
 from confidant.wellbeing import service
 from confidant.wellbeing.schemas import AssessmentOut, HistoryOut, ResponseIn, SubmittedOut
 

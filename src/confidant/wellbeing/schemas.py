@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from confidant.schemas import ApiInput, ApiModel
+from confidant.kit.schemas import ApiInput, ApiModel
 
 
 class OptionOut(ApiModel):

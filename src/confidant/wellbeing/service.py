@@ -9,13 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
-from confidant.db import new_id, utcnow
-from confidant.errors import NotFound
+from confidant.kit.db import new_id, utcnow
+from confidant.kit.errors import NotFound
 from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.safety.crisis import CrisisSignal
 from confidant.tracking.activity import refresh_stats
-from confidant.users import service as users_service
 from confidant.wellbeing import instruments
 from confidant.wellbeing.instruments import Instrument
 from confidant.wellbeing.models import AssessmentResponse
@@ -63,7 +62,7 @@ async def submit(
     """Score and keep a response; PHQ-9 item 9 above 0 is a crisis signal, as in chat."""
     item = instrument(assessment_id)
     result = instruments.score(item, answers)
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     row = AssessmentResponse(
         id=new_id(), user_id=user.id, assessment_id=item.id, created_at=utcnow()
     )
@@ -94,7 +93,7 @@ async def history(rt: Runtime, session: AsyncSession, user: User, assessment_id:
         .order_by(AssessmentResponse.created_at.desc(), AssessmentResponse.id.desc())
         .limit(HISTORY_LIMIT)
     )
-    key = await users_service.data_key(rt, user.id)
+    key = await rt.keystore.user_key(user.id)
     items = [_response_out(row, key) for row in rows]
     return HistoryOut(items=items, trend=_trend(item, [r.score for r in items]))
 

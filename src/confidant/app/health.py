@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from confidant.deps import RuntimeDep
-from confidant.errors import DomainError
+from confidant.app.deps import RuntimeDep
+from confidant.app.openapi import errors
+from confidant.kit.errors import DomainError
 from confidant.llm.base import ModelUnavailable
-from confidant.openapi import errors
 
 router = APIRouter(tags=["health"])
 

@@ -1,5 +1,5 @@
 """Exception handlers: every error leaves as {"error": {"code", "message", "details"}}, and
-the OpenAPI document says so (`confidant.openapi`)."""
+the OpenAPI document says so (`confidant.app.openapi`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from confidant import openapi
-from confidant.errors import DomainError, error_body
+from confidant.app import openapi
+from confidant.kit.errors import DomainError, error_body
 
 log = logging.getLogger("confidant")
 

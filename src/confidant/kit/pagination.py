@@ -15,9 +15,9 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
-from confidant import jsonsafe
-from confidant.errors import InvalidInput
-from confidant.schemas import RESOURCE_ID_PATTERN, ApiModel
+from confidant.kit import jsonsafe
+from confidant.kit.errors import InvalidInput
+from confidant.kit.schemas import RESOURCE_ID_PATTERN, ApiModel
 
 T = TypeVar("T")
 D = TypeVar("D", bound=date)

@@ -11,9 +11,9 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from confidant.config import Settings
-from confidant.db import make_engine
+from confidant.kit.db import make_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MAIN = "alembic"
 KEYSTORE = "keystore"
 SCRIPT_LOCATIONS = {MAIN: "migrations", KEYSTORE: "migrations_keystore"}

@@ -14,7 +14,7 @@ from typing import Any
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from confidant.errors import error_body
+from confidant.kit.errors import error_body
 
 UNREADABLE_REQUEST = (
     "The request could not be read: its URL or headers are too long (the URL's limit is "

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from confidant.errors import DomainError
+from confidant.kit.errors import DomainError
 
 T = TypeVar("T")
 

@@ -14,9 +14,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from confidant.errors import error_body
-from confidant.http_errors import HTTP_CODES
-from confidant.jsonsafe import MAX_JSON_DEPTH, nested_deeper_than
+from confidant.app.http_errors import HTTP_CODES
+from confidant.kit.errors import error_body
+from confidant.kit.jsonsafe import MAX_JSON_DEPTH, nested_deeper_than
 
 REQUEST_ID_HEADER = b"x-request-id"
 VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._\-]{1,128}$")

@@ -1,0 +1,1 @@
+"""The HTTP edge: dependencies, error handlers, middleware, health and serving."""
