@@ -58,8 +58,10 @@ async def test_reply_streams_as_server_sent_events(client: httpx.AsyncClient) ->
     assert response.headers["content-type"].startswith("text/event-stream")
     events = sse_events(response.text)
     kinds = [kind for kind, _ in events]
+    assert kinds[0] == "sources"  # what the reply draws on, before its text
     assert kinds[-1] == "message"
-    assert set(kinds[:-1]) <= {"delta"}
+    assert set(kinds[1:-1]) <= {"delta"}
+    assert events[0][1] == []  # a new account has no notes to draw on
     final = events[-1][1]
     streamed = "".join(str(data["content"]) for kind, data in events if kind == "delta")
     assert final["content"] == streamed

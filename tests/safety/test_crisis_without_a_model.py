@@ -151,6 +151,6 @@ async def test_a_spoken_crisis_gets_the_resources_spoken_back_with_no_model(
             assert turn["reply"]["content"].startswith(RESOURCES)
             spoken = await http.get(turn["replyAudio"]["url"], headers=account.headers)
             assert audio.decode(spoken.content, 300).pcm.seconds > 2  # the resources, read out
-        assert await events_of(server.runtime, account) == ["chat"]
+        assert await events_of(server.runtime, account) == ["voice"]
     finally:
         server.stop()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from confidant.auth.models import User
-from confidant.chats import service as chats_service
+from confidant.companion.service import Ask, prepare_reply
 from confidant.runtime import Runtime
 from confidant.sensors.models import SensorSample
 from tests.helpers import assert_error, register, rows_of
@@ -154,7 +154,7 @@ async def test_the_companion_hears_about_last_night(
     async with runtime.db.transaction() as session:
         user = await session.get(User, user_id)
         assert user is not None
-    turn = await chats_service.begin_turn(runtime, user, chat["id"], "how did I sleep?")
+    turn = await prepare_reply(runtime, Ask(user, "how did I sleep?", "chat", chat["id"]), None)
     system = turn.context[0]["content"]
     assert "slept 5 h 10 min last night" in system
     assert "8,432 steps yesterday" in system
@@ -166,5 +166,5 @@ async def test_no_wearable_no_wearable_line(client: httpx.AsyncClient, runtime: 
     async with runtime.db.transaction() as session:
         user = await session.get(User, user_id)
         assert user is not None
-    turn = await chats_service.begin_turn(runtime, user, chat["id"], "hello")
+    turn = await prepare_reply(runtime, Ask(user, "hello", "chat", chat["id"]), None)
     assert "wearable" not in turn.context[0]["content"]

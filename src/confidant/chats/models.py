@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from confidant.kit.db import Base, UTCDateTime, new_id, utcnow
@@ -34,6 +34,9 @@ class Message(Base):
     content_ct: Mapped[bytes] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(512))
     sources_ct: Mapped[bytes | None] = mapped_column(LargeBinary, doc="retrieved sources, JSON")
+    interrupted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), doc="a reply cut short, kept as it was"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -48,4 +51,5 @@ class Query(Base):
     model: Mapped[str] = mapped_column(String(512))
     query_ct: Mapped[bytes] = mapped_column(LargeBinary)
     response_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

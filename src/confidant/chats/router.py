@@ -1,4 +1,4 @@
-"""HTTP for chats, messages (JSON or SSE) and the query API."""
+"""HTTP for chats, messages (JSON or SSE) and the query API; replies come from `companion`."""
 
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from confidant.chats.schemas import (
     QueryRecord,
     TurnOut,
 )
-from confidant.kit.errors import DomainError, error_body
+from confidant.companion import channels
+from confidant.companion.events import Crisis, Delta, Event, Failed, Sources
+from confidant.companion.service import collect, started
+from confidant.kit.errors import error_body
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.kit.schemas import ResourceId
-from confidant.kit.sse import SSE_HEADERS, primed, sse, wants_event_stream
-from confidant.llm.generation import complete
-from confidant.runtime import Runtime
+from confidant.kit.sse import SSE_HEADERS, sse, wants_event_stream
 
 router = APIRouter(tags=["chats"])
 
@@ -116,38 +117,39 @@ async def post_message(
     body: MessageCreate, request: Request, principal: StreamingPrincipal, rt: RuntimeDep
 ) -> TurnOut | StreamingResponse:
     """Send a message and get the reply. With `Accept: text/event-stream` the reply streams:
-    `delta` events with text, then one `message` event with the stored reply."""
-    turn = await service.begin_turn(rt, principal.user, body.chat_id, body.content)
-    deltas = await primed(service.reply_stream(turn))
+    a `crisis` event with help at once when the message needs it, `sources` with what
+    the reply draws on, `delta` events with text, then one `message` event with the
+    stored reply (or an `error` event)."""
+    keeper, events = channels.chat_turn(rt, principal.user, body.chat_id, body.content)
     if wants_event_stream(request):
-        return StreamingResponse(
-            _sse_turn(rt, turn, deltas), media_type="text/event-stream", headers=SSE_HEADERS
-        )
-    reply = await service.finish_turn(rt, turn, await complete(deltas))
-    crisis = turn.crisis_resources is not None
-    return TurnOut(user_message=turn.user_message, reply=reply, crisis=crisis)
+        framed = _sse_turn(await started(events))
+        return StreamingResponse(framed, media_type="text/event-stream", headers=SSE_HEADERS)
+    answer = await collect(events)
+    return TurnOut(user_message=keeper.asked, reply=answer.kept, crisis=answer.crisis)
 
 
-async def _sse_turn(
-    rt: Runtime, turn: service.Turn, deltas: AsyncIterator[str]
-) -> AsyncIterator[bytes]:
-    parts: list[str] = []
-    try:
-        async for delta in deltas:
-            parts.append(delta)
-            yield sse("delta", {"content": delta})
-        reply = await service.finish_turn(rt, turn, "".join(parts))
-    except DomainError as error:
-        yield sse("error", error_body(error.code, error.message, error.details))
-        return
-    payload = reply.model_dump(mode="json", by_alias=True)
-    yield sse("message", {**payload, "crisis": turn.crisis_resources is not None})
+async def _sse_turn(events: AsyncIterator[Event[MessageOut]]) -> AsyncIterator[bytes]:
+    crisis = False
+    async for event in events:
+        if isinstance(event, Crisis):
+            crisis = True
+            yield sse("crisis", {"resources": event.resources})
+        elif isinstance(event, Sources):
+            yield sse("sources", [s.model_dump(mode="json", by_alias=True) for s in event.sources])
+        elif isinstance(event, Delta):
+            yield sse("delta", {"content": event.text})
+        elif isinstance(event, Failed):
+            error = event.error
+            yield sse("error", error_body(error.code, error.message, error.details))
+        else:
+            payload = event.kept.model_dump(mode="json", by_alias=True)
+            yield sse("message", {**payload, "crisis": crisis})
 
 
 @router.post("/api/v1/query", response_model=QueryOut, responses=errors(*MODEL_ERRORS))
 async def ask(body: QueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> QueryOut:
     """Ask one question; the answer is stored and can be fetched again by `query_id`."""
-    return await service.ask(rt, principal.user, body.query, body.model)
+    return await channels.ask_once(rt, principal.user, body.query, body.model)
 
 
 @router.get("/api/v1/query/{query_id}", response_model=QueryRecord)

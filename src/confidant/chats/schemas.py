@@ -52,6 +52,7 @@ class MessageOut(ApiModel):
     sources: list[SourceOut] | None = Field(
         default=None, description="What a reply drew on from the user's diary and chats"
     )
+    interrupted: bool = Field(default=False, description="Cut short; kept as written")
     created_at: datetime
 
 
@@ -80,5 +81,6 @@ class QueryOut(WireModel):
 
 class QueryRecord(QueryOut):
     query: VerbatimText
+    interrupted: bool = False
     model: str
     created_at: datetime

@@ -1,15 +1,13 @@
-"""Chats and turns: screen the user's message, stream the companion's reply, store both.
+"""Chats, their messages and stored turns, and the query API's records.
 
 A turn spans a generation that may take many seconds, so it does not hold the
-request's transaction. A crisis signal is committed before the reply starts; the
-user's message and the reply are committed together once the reply is complete, so a
-reply that fails leaves no message without its answer.
+request's transaction: the user's message and the reply are committed together once
+the reply is complete (or cut short), so a reply that fails leaves no message without
+its answer.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,25 +22,18 @@ from confidant.chats.schemas import (
     ChatOut,
     ChatPatch,
     MessageOut,
-    QueryOut,
     QueryRecord,
 )
 from confidant.crypto.envelope import DataKey
-from confidant.finetune import service as finetune_service
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import NotFound
 from confidant.kit.pagination import Page, decode_cursor, split_page
-from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
-from confidant.llm.context import fit_context
-from confidant.llm.generation import complete, default_params, stream_reply
-from confidant.rag import answers as rag_answers
+from confidant.llm.base import ChatMessage
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_MESSAGE
 from confidant.rag.schemas import SourceOut
 from confidant.runtime import Runtime
-from confidant.safety import service as safety_service
-from confidant.sensors import service as sensors_service
 
 # --- chats -------------------------------------------------------------------------------
 
@@ -133,6 +124,7 @@ def message_out(message: Message, key: DataKey) -> MessageOut:
         content=content or "",
         model=message.model,
         sources=sources,
+        interrupted=message.interrupted,
         created_at=message.created_at,
     )
 
@@ -150,89 +142,35 @@ async def list_messages(
 
 
 # --- turns --------------------------------------------------------------------------------
+# The reply itself is written by `companion`; a chat keeps its history and its turns.
 
 
-@dataclass
-class Turn:
-    """Everything a reply needs; the user's message is stored with the reply."""
-
-    user_id: str
-    chat_id: str
-    model: ChatModel
-    context: list[ChatMessage]
-    params: GenerationParams
-    crisis_resources: str | None
-    user_message: MessageOut
-    sources: list[SourceOut]
-    remember: bool  # index the user's message for retrieval
+async def require_chat(rt: Runtime, user: User, chat_id: str) -> None:
+    """404 for a chat that is not the user's, before any work is spent on it."""
+    async with rt.db.transaction() as session:
+        await own_chat(session, user, chat_id)
 
 
-def screen(rt: Runtime, session: AsyncSession, user: User, text: str, chat: Chat) -> str | None:
-    """Crisis screen: on a signal, record it, flag the chat, and return the resources."""
-    signal = rt.crisis.screen(text)
-    if signal is None:
-        return None
-    safety_service.record_signal(session, user, signal, "chat", chat.id)
+async def flag_chat(session: AsyncSession, user: User, chat_id: str) -> None:
+    chat = await own_chat(session, user, chat_id)
     chat.flagged_at = chat.flagged_at or utcnow()
-    return rt.crisis.resources_for(user.preferences.get("language"))
 
 
-async def begin_turn(rt: Runtime, user: User, chat_id: str, content: str) -> Turn:
-    """Screen the user's message (a crisis signal is committed) and prepare the model's
-    context, grounded in the user's own notes."""
-    # Retrieval (embedding the message) runs alongside the history query: it would
-    # otherwise add its whole time to the time to first token.
-    grounding = asyncio.create_task(rag_answers.grounding(rt, user, content))
-    try:
-        async with rt.db.transaction() as session:
-            chat = await own_chat(session, user, chat_id)
-            model = await finetune_service.personalize(
-                rt, session, user.id, rt.models.for_reply(chat.model)
-            )
-            key = await rt.keystore.user_key(user.id)
-            history = await repository.messages_page(
-                session, chat.id, None, rt.settings.chat_history_messages
-            )
-            system_prompt, sources = await grounding
-            wearable = await sensors_service.context_line(rt, session, user, key)
-            if wearable:
-                system_prompt += "\n\n" + wearable
-            return _prepare_turn(
-                rt, session, user, chat, model, key, history, content, system_prompt, sources
-            )
-    finally:
-        grounding.cancel()  # when the chat was not found, say
-
-
-def _prepare_turn(
-    rt: Runtime,
-    session: AsyncSession,
-    user: User,
-    chat: Chat,
-    model: ChatModel,
-    key: DataKey,
-    history: list[Message],
-    content: str,
-    system_prompt: str,
-    sources: list[SourceOut],
-) -> Turn:
-    params = default_params(rt.settings)
-    past: list[ChatMessage] = [
-        {"role": m.role, "content": message_out(m, key).content} for m in reversed(history)
+async def recent_history(
+    rt: Runtime, session: AsyncSession, user: User, chat_id: str, key: DataKey
+) -> tuple[str | None, list[ChatMessage]]:
+    """The chat's model and its latest messages, oldest first."""
+    chat = await own_chat(session, user, chat_id)
+    rows = await repository.messages_page(session, chat.id, None, rt.settings.chat_history_messages)
+    return chat.model, [
+        {"role": m.role, "content": message_out(m, key).content} for m in reversed(rows)
     ]
-    context = fit_context(
-        model,
-        system_prompt,
-        [*past, {"role": "user", "content": content}],
-        reserve=params.max_new_tokens,
-    )
-    resources = screen(rt, session, user, content, chat)
-    user_message = MessageOut(
-        id=new_id(), chat_id=chat.id, role="user", content=content, created_at=utcnow()
-    )
-    remember = bool(user.preferences.get("remember_chats", True))
-    return Turn(
-        user.id, chat.id, model, context, params, resources, user_message, sources, remember
+
+
+def draft_user_message(chat_id: str, content: str) -> MessageOut:
+    """The user's message as it will be stored with the reply."""
+    return MessageOut(
+        id=new_id(), chat_id=chat_id, role="user", content=content, created_at=utcnow()
     )
 
 
@@ -260,29 +198,33 @@ def _new_message(
     return message
 
 
-def reply_stream(turn: Turn) -> AsyncIterator[str]:
-    return stream_reply(turn.model, turn.context, turn.params, turn.crisis_resources)
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    model: str
+    sources: list[SourceOut]
+    interrupted: bool = False
 
 
-async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
+async def store_turn(rt: Runtime, user: User, asked: MessageOut, reply: Reply) -> MessageOut:
     """Store the user's message and the companion's reply (committed together)."""
     async with rt.db.transaction() as session:
-        chat = await repository.chat_of(session, turn.user_id, turn.chat_id)
+        chat = await repository.chat_of(session, user.id, asked.chat_id)
         if chat is None:
             raise NotFound("Chat was deleted while the reply was written")
-        key = await rt.keystore.user_key(turn.user_id)
-        asked = turn.user_message
+        key = await rt.keystore.user_key(user.id)
         session.add(
             _new_message(
-                key, chat, turn.user_id, "user", asked.content, None, asked.id, asked.created_at
+                key, chat, user.id, "user", asked.content, None, asked.id, asked.created_at
             )
         )
-        if turn.remember:
-            rag_tasks.schedule_index(session, turn.user_id, SOURCE_MESSAGE, [asked.id])
-        message = _new_message(key, chat, turn.user_id, "assistant", reply, turn.model.name)
-        if turn.sources:
+        if user.preferences.get("remember_chats", True):
+            rag_tasks.schedule_index(session, user.id, SOURCE_MESSAGE, [asked.id])
+        message = _new_message(key, chat, user.id, "assistant", reply.text, reply.model)
+        message.interrupted = reply.interrupted
+        if reply.sources:
             message.sources_ct = key.encrypt_json(
-                [s.model_dump(mode="json", by_alias=True) for s in turn.sources],
+                [s.model_dump(mode="json", by_alias=True) for s in reply.sources],
                 table="messages",
                 column="sources",
                 row_id=message.id,
@@ -295,31 +237,19 @@ async def finish_turn(rt: Runtime, turn: Turn, reply: str) -> MessageOut:
 # --- query API ------------------------------------------------------------------------------
 
 
-async def ask(rt: Runtime, user: User, query: str, model_name: str | None) -> QueryOut:
-    """A one-shot question: answered, then stored encrypted (in a transaction of its own)."""
-    model = rt.models.for_reply(rt.models.require_available(model_name) if model_name else None)
-    async with rt.db.transaction() as session:
-        model = await finetune_service.personalize(rt, session, user.id, model)
-    params = default_params(rt.settings)
-    system_prompt, sources = await rag_answers.grounding(rt, user, query)
-    context = fit_context(
-        model, system_prompt, [{"role": "user", "content": query}], reserve=params.max_new_tokens
-    )
-    resources = await safety_service.screen_and_record(rt, user, query, "query")
-    answer = await complete(stream_reply(model, context, params, resources))
+async def store_query(rt: Runtime, user: User, query: str, answer: Reply) -> str:
+    """A one-shot question and its answer, stored encrypted; the query's id."""
     key = await rt.keystore.user_key(user.id)
     async with rt.db.transaction() as session:
-        query_id = _store_query(session, key, user, model.name, query, answer)
-    return QueryOut(query_id=query_id, response=answer, sources=sources)
+        return _store_query(session, key, user, query, answer)
 
 
-def _store_query(
-    session: AsyncSession, key: DataKey, user: User, model: str, query: str, answer: str
-) -> str:
-    record = Query(id=new_id(), user_id=user.id, model=model, created_at=utcnow())
+def _store_query(session: AsyncSession, key: DataKey, user: User, query: str, answer: Reply) -> str:
+    record = Query(id=new_id(), user_id=user.id, model=answer.model, created_at=utcnow())
+    record.interrupted = answer.interrupted
     record.query_ct = key.encrypt(query.encode(), table="queries", column="query", row_id=record.id)
     record.response_ct = key.encrypt(
-        answer.encode(), table="queries", column="response", row_id=record.id
+        answer.text.encode(), table="queries", column="response", row_id=record.id
     )
     session.add(record)
     return record.id
@@ -339,5 +269,6 @@ async def get_query(rt: Runtime, session: AsyncSession, user: User, query_id: st
             record.response_ct, table="queries", column="response", row_id=record.id
         ).decode(),
         model=record.model,
+        interrupted=record.interrupted,
         created_at=record.created_at,
     )

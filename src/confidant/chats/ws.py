@@ -1,12 +1,15 @@
 """WS /ws/chats/{chat_id}: JSON text frames in and out, replies streamed as deltas;
 voice messages as binary frames, answered with text and speech.
 
-In:  {"type": "message", "content": "..."} and {"type": "ping"}
+In:  {"type": "message", "content": "..."}, {"type": "stop"} (the reply being written
+     ends there and is kept as written, "interrupted": true) and {"type": "ping"}
      Voice: {"type": "voice.start", "format": "wav" | "ogg"} (the reply's audio format,
      wav by default), then the recording (WAV, WebM, Ogg, MP3 or M4A; one file) as
      binary frames in order, then {"type": "voice.end"} to be answered or
      {"type": "voice.cancel"} to drop it.
-Out: {"type": "delta", "content": "..."}, {"type": "message", ...stored reply...},
+Out: {"type": "crisis", "resources": "..."} at once when a message needs help,
+     {"type": "sources", "sources": [...]}, {"type": "delta", "content": "..."},
+     {"type": "message", ...stored reply..., "crisis": bool},
      {"type": "pong"}, {"type": "error", "error": {"code", "message", "details"}}
      Voice: {"type": "transcript", "content": "...", "message": {...stored...}} first;
      then deltas, and as each sentence is spoken {"type": "audio", "index": n,
@@ -14,7 +17,10 @@ Out: {"type": "delta", "content": "..."}, {"type": "message", ...stored reply...
      sentence as a complete audio file; last the "message" frame, which adds "audio"
      (the whole reply spoken, to GET) and "userAudio" (the recording as kept).
 The access token comes as `?token=` or as the subprotocols ["bearer", "<token>"].
-Close codes: 4401 bad token, 4404 not your chat. Leaving mid-reply stops the model.
+     After {"type": "stop"}: the "message" frame of the reply as kept, or {"type":
+     "stopped"} when it was stopped before the model began.
+Close codes: 4401 bad token, 4404 not your chat. Leaving mid-reply stops the model, and
+the reply is kept as far as it was written, marked interrupted.
 """
 
 from __future__ import annotations
@@ -31,13 +37,16 @@ from starlette.websockets import WebSocketDisconnect
 
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
-from confidant.chats import repository, service
-from confidant.chats.schemas import MessageCreate
+from confidant.chats import repository
+from confidant.chats.schemas import MessageCreate, MessageOut
+from confidant.companion.channels import chat_turn
+from confidant.companion.events import Crisis, Delta, Failed, Sources
+from confidant.companion.keepers import ChatTurn
+from confidant.companion.voice import SentenceAudio, Transcribed, VoiceEvent, converse_by_voice
 from confidant.kit import jsonsafe
 from confidant.kit.errors import DomainError, error_body
 from confidant.kit.schemas import RESOURCE_ID_PATTERN
 from confidant.runtime import Runtime
-from confidant.voice import service as voice_service
 from confidant.voice.recording import IncomingRecording, RecordingNotStarted
 
 router = APIRouter()
@@ -82,6 +91,8 @@ class ChatSocket:
         self.user = user
         self.chat_id = chat_id
         self.reply_task: asyncio.Task[None] | None = None
+        self.turn: ChatTurn | None = None
+        self.crisis = False  # the current turn's message needed help
         self.recording: IncomingRecording | None = None
 
     async def run(self) -> None:
@@ -125,13 +136,15 @@ class ChatSocket:
             await self._send({"type": "pong"})
         elif kind == "message":
             await self._start_reply(frame)
+        elif kind == "stop":
+            await self._stop()
         elif kind in ("voice.start", "voice.end", "voice.cancel"):
             await self._voice_control(kind, frame)
         else:
             await self._error(
                 "bad_frame",
-                "Frame type must be 'message', 'ping', 'voice.start', 'voice.end' or "
-                "'voice.cancel'",
+                "Frame type must be 'message', 'stop', 'ping', 'voice.start', 'voice.end' "
+                "or 'voice.cancel'",
             )
 
     async def _voice_control(self, kind: str, frame: dict[str, Any]) -> None:
@@ -183,25 +196,41 @@ class ChatSocket:
         self.reply_task = asyncio.create_task(self._reply(message.content))
 
     async def _reply(self, content: str) -> None:
-        try:
-            turn = await service.begin_turn(self.rt, self.user, self.chat_id, content)
-            parts: list[str] = []
-            async for delta in service.reply_stream(turn):
-                parts.append(delta)
-                await self._send({"type": "delta", "content": delta})
-            reply = await service.finish_turn(self.rt, turn, "".join(parts))
-        except DomainError as error:
-            await self._error(error.code, error.message, error.details)
+        self.turn, events = chat_turn(self.rt, self.user, self.chat_id, content)
+        self.crisis = False
+        async for event in events:
+            if isinstance(event, Crisis):
+                self.crisis = True
+                await self._send({"type": "crisis", "resources": event.resources})
+            elif isinstance(event, Sources):
+                sources = [s.model_dump(mode="json", by_alias=True) for s in event.sources]
+                await self._send({"type": "sources", "sources": sources})
+            elif isinstance(event, Delta):
+                await self._send({"type": "delta", "content": event.text})
+            elif isinstance(event, Failed):
+                await self._error(event.error.code, event.error.message, event.error.details)
+            else:
+                await self._send_message(event.kept, self.crisis)
+
+    async def _stop(self) -> None:
+        """Stop the reply being written; it is kept as far as it got, marked interrupted."""
+        task, turn = self.reply_task, self.turn
+        if task is None or task.done() or turn is None:
             return
-        except WebSocketDisconnect:
-            return
-        payload = reply.model_dump(mode="json", by_alias=True)
-        await self._send(
-            {"type": "message", **payload, "crisis": turn.crisis_resources is not None}
-        )
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        if turn.kept is None:  # stopped before the model began: nothing to keep
+            await self._send({"type": "stopped"})
+        else:
+            await self._send_message(turn.kept, self.crisis)
+
+    async def _send_message(self, message: MessageOut, crisis: bool) -> None:
+        payload = message.model_dump(mode="json", by_alias=True)
+        await self._send({"type": "message", **payload, "crisis": crisis})
 
     async def _voice_reply(self, recording: IncomingRecording) -> None:
-        events = voice_service.converse(
+        events = converse_by_voice(
             self.rt,
             self.user,
             self.chat_id,
@@ -214,18 +243,18 @@ class ChatSocket:
                 await self._send_voice_event(event)
         except DomainError as error:
             await self._error(error.code, error.message, error.details)
-        except WebSocketDisconnect:
-            return
 
-    async def _send_voice_event(self, event: voice_service.VoiceEvent) -> None:
-        if isinstance(event, str):
-            await self._send({"type": "delta", "content": event})
-        elif isinstance(event, voice_service.Transcribed):
+    async def _send_voice_event(self, event: VoiceEvent) -> None:
+        if isinstance(event, Delta):
+            await self._send({"type": "delta", "content": event.text})
+        elif isinstance(event, Crisis):
+            await self._send({"type": "crisis", "resources": event.resources})
+        elif isinstance(event, Transcribed):
             message = event.user_message.model_dump(mode="json", by_alias=True)
             await self._send(
                 {"type": "transcript", "content": event.transcript, "message": message}
             )
-        elif isinstance(event, voice_service.SentenceAudio):
+        elif isinstance(event, SentenceAudio):
             await self._send(
                 {
                     "type": "audio",

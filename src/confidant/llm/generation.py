@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from confidant.config import Settings
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
@@ -24,7 +24,7 @@ async def stream_reply(
     context: list[ChatMessage],
     params: GenerationParams,
     crisis_resources: str | None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The reply as text deltas: crisis resources first, before anything the model says.
     After crisis resources a model that cannot answer (loading, down, busy, timing out)
     ends the reply quietly: the resources alone are the answer."""

@@ -12,9 +12,9 @@ from confidant.app.deps import RuntimeDep
 from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth import api_keys
 from confidant.auth.service import Principal
+from confidant.companion.service import collect, converse, started
 from confidant.kit.errors import Unauthorized
-from confidant.kit.sse import SSE_HEADERS, primed
-from confidant.llm.generation import complete
+from confidant.kit.sse import SSE_HEADERS
 from confidant.openai_api import service
 from confidant.openai_api.schemas import ChatCompletionRequest
 
@@ -55,12 +55,13 @@ async def list_models(owner: ApiKeyOwner, rt: RuntimeDep) -> dict[str, Any]:
 async def chat_completions(
     body: ChatCompletionRequest, owner: ApiKeyOwner, rt: RuntimeDep
 ) -> dict[str, Any] | StreamingResponse:
-    completion = await service.prepare(rt, owner, body)
-    deltas = await primed(completion.deltas())
+    ask = service.ask_for(rt, owner, body)
+    events = converse(rt, ask, service.KEEP_NOTHING)
+    completion = service.Completion()
     if body.stream:
         return StreamingResponse(
-            service.chunk_stream(completion, deltas),
+            service.chunk_stream(completion, await started(events)),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
-    return service.completion_body(completion, await complete(deltas))
+    return service.completion_body(completion, await collect(events))

@@ -1,16 +1,13 @@
-"""Search results and grounded answers built from retrieved sources."""
+"""Search results, and the grounding a reply is built on: retrieved sources."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from confidant.auth.models import User
-from confidant.llm.context import fit_context
-from confidant.llm.generation import complete, default_params, stream_reply
 from confidant.rag import service as rag_service
-from confidant.rag.schemas import RagAnswer, SearchOut, SourceOut
+from confidant.rag.schemas import SearchOut, SourceOut
 from confidant.runtime import Runtime
-from confidant.safety import service as safety_service
 
 
 def source_outs(sources: list[rag_service.Source], query: str) -> list[SourceOut]:
@@ -45,15 +42,3 @@ async def grounding(rt: Runtime, user: User, query: str) -> tuple[str, list[Sour
         return rt.settings.llm_system_prompt, []
     prompt = rt.settings.llm_system_prompt + "\n\n" + rag_service.context_block(sources)
     return prompt, source_outs(sources, query)
-
-
-async def answer(rt: Runtime, user: User, question: str) -> RagAnswer:
-    model = rt.models.for_reply()
-    params = default_params(rt.settings)
-    resources = await safety_service.screen_and_record(rt, user, question, "rag")
-    prompt, sources = await grounding(rt, user, question)
-    context = fit_context(
-        model, prompt, [{"role": "user", "content": question}], reserve=params.max_new_tokens
-    )
-    text = await complete(stream_reply(model, context, params, resources))
-    return RagAnswer(answer=text, sources=sources)

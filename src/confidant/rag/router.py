@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
+from confidant.companion import channels
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import job_out
 from confidant.jobs.schemas import JobOut
@@ -37,7 +38,7 @@ async def search(
 @router.post("/api/rag/query", response_model=RagAnswer, responses=errors(*MODEL_ERRORS))
 async def rag_query(body: RagQueryIn, principal: StreamingPrincipal, rt: RuntimeDep) -> RagAnswer:
     """An answer grounded in your own entries, with the sources it drew on."""
-    return await answers.answer(rt, principal.user, body.question)
+    return await channels.answer_question(rt, principal.user, body.question)
 
 
 @router.post("/api/rag/reindex", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)

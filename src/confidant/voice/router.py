@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
+from confidant.companion.voice import answer_by_voice
 from confidant.kit.errors import PayloadTooLarge
 from confidant.kit.schemas import RESOURCE_ID_PATTERN, ResourceId
 from confidant.voice import service
@@ -40,7 +41,7 @@ async def post_voice_message(
     data = await audio.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"Audio is larger than {limit} bytes")
-    return await service.answer(rt, principal.user, chat_id, data, reply_format)
+    return await answer_by_voice(rt, principal.user, chat_id, data, reply_format)
 
 
 @router.get("/api/voice/clips/{clip_id}", response_class=Response, responses=AUDIO_RESPONSES)

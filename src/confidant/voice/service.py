@@ -1,30 +1,31 @@
-"""Voice turns: hear a recording, answer it as a typed message is answered, speak the
-answer. The speaking overlaps the writing: each sentence is synthesised as soon as the
-model has finished it."""
+"""Voice: hear a recording, speak a reply as it is written (each sentence synthesised
+as soon as the model has finished it), and keep the audio for a while."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.chats import service as chats_service
-from confidant.chats.schemas import MessageOut
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import InvalidInput, NotFound
-from confidant.runtime import Runtime
 from confidant.voice import audio
-from confidant.voice.audio import CONTENT_TYPES, Pcm, Recording, ReplyFormat
+from confidant.voice.audio import Pcm, Recording
 from confidant.voice.models import VoiceClip
-from confidant.voice.schemas import ClipOut, VoiceTurnOut
+from confidant.voice.schemas import ClipOut
 from confidant.voice.sentences import SentenceSplitter
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
+
+Item = TypeVar("Item")
 
 
 class NoSpeechDetected(InvalidInput):
@@ -49,12 +50,6 @@ class ClipDraft:
     seconds: float
 
 
-async def require_chat(rt: Runtime, user: User, chat_id: str) -> None:
-    """404 for a chat that is not the user's, before any audio work is spent on it."""
-    async with rt.db.transaction() as session:
-        await chats_service.own_chat(session, user, chat_id)
-
-
 async def hear(rt: Runtime, data: bytes) -> tuple[Recording, str]:
     """The decoded recording and what was said in it."""
     recording = await asyncio.to_thread(audio.decode, data, rt.settings.voice_max_seconds)
@@ -67,17 +62,18 @@ async def hear(rt: Runtime, data: bytes) -> tuple[Recording, str]:
 
 
 async def speak_as_written(
-    rt: Runtime, deltas: AsyncIterator[str]
-) -> AsyncIterator[str | SpokenSentence]:
-    """The reply's text deltas as they come and, between them, each sentence spoken."""
-    out: asyncio.Queue[str | SpokenSentence | BaseException | None] = asyncio.Queue()
+    rt: Runtime, items: AsyncIterator[Item], text_of: Callable[[Item], str | None]
+) -> AsyncIterator[Item | SpokenSentence]:
+    """`items` as they come and, between them, each sentence of their text spoken
+    (`text_of` says which items carry reply text)."""
+    out: asyncio.Queue[Item | SpokenSentence | BaseException | None] = asyncio.Queue()
     sentences: asyncio.Queue[str | None] = asyncio.Queue()
 
     async def write() -> None:
         splitter = SentenceSplitter()
-        async for delta in deltas:
-            out.put_nowait(delta)
-            for sentence in splitter.feed(delta):
+        async for item in items:
+            out.put_nowait(item)
+            for sentence in splitter.feed(text_of(item) or ""):
                 sentences.put_nowait(sentence)
         for sentence in splitter.flush():
             sentences.put_nowait(sentence)
@@ -102,7 +98,7 @@ async def speak_as_written(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         with contextlib.suppress(Exception):
-            await deltas.aclose()  # type: ignore[attr-defined]
+            await items.aclose()  # type: ignore[attr-defined]
 
 
 async def _reporting(work: Awaitable[None], out: asyncio.Queue[Any]) -> None:
@@ -110,84 +106,6 @@ async def _reporting(work: Awaitable[None], out: asyncio.Queue[Any]) -> None:
         await work
     except Exception as error:
         out.put_nowait(error)
-
-
-@dataclass(frozen=True)
-class Transcribed:
-    transcript: str
-    user_message: MessageOut
-
-
-@dataclass(frozen=True)
-class SentenceAudio:
-    index: int
-    text: str
-    content_type: str
-    data: bytes  # a complete file in the reply format
-
-
-VoiceEvent = Transcribed | str | SentenceAudio | VoiceTurnOut
-
-
-async def converse(
-    rt: Runtime,
-    user: User,
-    chat_id: str,
-    data: bytes,
-    reply_format: ReplyFormat,
-    sentence_audio: bool,
-) -> AsyncIterator[VoiceEvent]:
-    """A whole voice turn as it happens: what was heard, the reply's text deltas, with
-    `sentence_audio` each sentence spoken, and last the stored turn with its audio."""
-    await require_chat(rt, user, chat_id)
-    await rt.voice.ready()  # a broken engine answers before anything is stored
-    recording, transcript = await hear(rt, data)
-    turn = await chats_service.begin_turn(rt, user, chat_id, transcript)
-    yield Transcribed(transcript, turn.user_message)
-    text: list[str] = []
-    spoken: list[Pcm] = []
-    async for item in speak_as_written(rt, chats_service.reply_stream(turn)):
-        if isinstance(item, str):
-            text.append(item)
-            yield item
-            continue
-        spoken.append(item.pcm)
-        if sentence_audio:
-            encoded = await asyncio.to_thread(audio.encode, item.pcm, reply_format)
-            yield SentenceAudio(item.index, item.text, CONTENT_TYPES[reply_format], encoded)
-    reply = await chats_service.finish_turn(rt, turn, "".join(text))
-    speech = Pcm.join(spoken)
-    user_clip, reply_clip = await keep_clips(
-        rt,
-        user.id,
-        [
-            ClipDraft(turn.user_message.id, data, recording.content_type, recording.pcm.seconds),
-            ClipDraft(
-                reply.id,
-                await asyncio.to_thread(audio.encode, speech, reply_format),
-                CONTENT_TYPES[reply_format],
-                speech.seconds,
-            ),
-        ],
-    )
-    yield VoiceTurnOut(
-        user_message=turn.user_message,
-        reply=reply,
-        crisis=turn.crisis_resources is not None,
-        transcript=transcript,
-        user_audio=user_clip,
-        reply_audio=reply_clip,
-    )
-
-
-async def answer(
-    rt: Runtime, user: User, chat_id: str, data: bytes, reply_format: ReplyFormat
-) -> VoiceTurnOut:
-    """A whole voice turn at once."""
-    async for event in converse(rt, user, chat_id, data, reply_format, sentence_audio=False):
-        if isinstance(event, VoiceTurnOut):
-            return event
-    raise RuntimeError("a voice turn ended without its reply")
 
 
 async def keep_clips(rt: Runtime, user_id: str, drafts: list[ClipDraft]) -> list[ClipOut]:
