@@ -21,6 +21,7 @@ from confidant.kit.cache import track_user
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
 from confidant.rag import tasks as rag_tasks
 from confidant.runtime import Runtime
@@ -147,10 +148,7 @@ def update_card(card: MedicalCard, key: DataKey, changes: MedicalCardFields) -> 
 
 
 async def own_card(session: AsyncSession, user: User) -> MedicalCard:
-    card = await repository.card_of(session, user.id)
-    if card is None:
-        raise NotFound("Medical card not found")
-    return card
+    return await one_or_404(session, scoped(MedicalCard, user.id), missing="Medical card not found")
 
 
 async def get_card(rt: Runtime, session: AsyncSession, user: User) -> MedicalCardOut:
