@@ -14,7 +14,7 @@ from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportRes
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.pagination import Page
-from confidant.kit.repository import owned
+from confidant.kit.repository import keyset_page, owned
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
@@ -113,8 +113,15 @@ async def list_entries(
     until: date | None,
 ) -> Page[EntryOut]:
     key = await rt.keystore.user_key(user.id)
-    rows, next_cursor = await repository.entries_page(session, user.id, cursor, limit, since, until)
-    return Page[EntryOut](items=[entry_out(e, key) for e in rows], next_cursor=next_cursor)
+    return await keyset_page(
+        session,
+        repository.entries_between(user.id, since, until),
+        lambda entry: entry_out(entry, key),
+        newest_first_by=DiaryEntry.entry_date,
+        kind=date,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def import_file(

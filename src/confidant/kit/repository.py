@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from confidant.kit.errors import NotFound
-from confidant.kit.pagination import decode_cursor, older_than, split_page
+from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
 
 
 class UserOwned(Protocol):
@@ -24,6 +25,7 @@ class UserOwned(Protocol):
 
 M = TypeVar("M", bound=UserOwned)
 R = TypeVar("R")
+T = TypeVar("T")
 D = TypeVar("D", bound=date)
 
 
@@ -50,17 +52,21 @@ async def owned(
 async def keyset_page(
     session: AsyncSession,
     statement: Select[M],
+    out: Callable[[M], T],
     *,
     newest_first_by: InstrumentedAttribute[D],
     kind: type[D],
     cursor: str | None,
     limit: int,
-) -> tuple[list[M], str | None]:
-    """One page of `statement`, newest first by the column (then id), and the next cursor."""
+) -> Page[T]:
+    """One page of `statement` through `out`, newest first by the column (then id)."""
     model: Any = newest_first_by.class_
     if cursor:
         after = decode_cursor(cursor, kind)
         statement = statement.where(older_than(newest_first_by, model.id, after))
     ordered = statement.order_by(newest_first_by.desc(), model.id.desc()).limit(limit + 1)
     rows = (await session.scalars(ordered)).all()
-    return split_page(rows, limit, lambda row: (getattr(row, newest_first_by.key), row.id))
+    page, next_cursor = split_page(
+        rows, limit, lambda row: (getattr(row, newest_first_by.key), row.id)
+    )
+    return Page[T](items=[out(row) for row in page], next_cursor=next_cursor)

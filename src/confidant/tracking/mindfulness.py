@@ -57,15 +57,15 @@ async def list_sessions(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[SessionOut]:
     key = await rt.keystore.user_key(user.id)
-    rows, next_cursor = await keyset_page(
+    return await keyset_page(
         session,
         scoped(MindfulnessSession, user.id),
+        lambda row: session_out(row, key),
         newest_first_by=MindfulnessSession.completed_at,
         kind=datetime,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[session_out(r, key) for r in rows], next_cursor=next_cursor)
 
 
 async def in_range(

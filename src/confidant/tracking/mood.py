@@ -99,15 +99,15 @@ async def list_entries(
         query = query.where(MoodEntry.logged_at >= day_bounds(since, since, zone)[0])
     if until is not None:
         query = query.where(MoodEntry.logged_at < day_bounds(until, until, zone)[1])
-    rows, next_cursor = await keyset_page(
+    return await keyset_page(
         session,
         query,
+        lambda entry: mood_out(entry, key),
         newest_first_by=MoodEntry.logged_at,
         kind=datetime,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[mood_out(r, key) for r in rows], next_cursor=next_cursor)
 
 
 async def in_range(
