@@ -11,6 +11,7 @@ from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.clock import day_bounds, zone_of
 from confidant.kit.db import new_id, utcnow
+from confidant.kit.encrypted import open_document, seal_document
 from confidant.kit.pagination import Page
 from confidant.kit.repository import keyset_page, owned, scoped
 from confidant.runtime import Runtime
@@ -22,14 +23,11 @@ MOOD_NOT_FOUND = "Mood entry not found"
 
 
 def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:
-    entry.data_ct = key.encrypt_json(content, table="mood_entries", column="data", row_id=entry.id)
+    entry.data_ct = seal_document(key, entry, "data", content)
 
 
 def _open(entry: MoodEntry, key: DataKey) -> dict[str, Any]:
-    content: dict[str, Any] = key.decrypt_json(
-        entry.data_ct, table="mood_entries", column="data", row_id=entry.id
-    )
-    return content
+    return open_document(key, entry, "data", entry.data_ct)
 
 
 def mood_out(entry: MoodEntry, key: DataKey) -> MoodOut:
