@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from confidant.jobs.models import QUEUED, Job
+from confidant.jobs.models import SUCCEEDED, Job
 from confidant.kit.db import new_id
 from confidant.kit.errors import NotFound
 from confidant.kit.repository import keyset_page, owned, scoped
@@ -37,17 +37,19 @@ async def add_habits(runtime: Runtime, user_id: str, count: int) -> list[str]:
 
 
 async def add_system_job(runtime: Runtime) -> str:
-    """A job that belongs to no user (user_id is NULL)."""
+    """A finished job that belongs to no user (user_id is NULL); finished, so that the
+    session's workers and `jobs_settled` in later tests leave it alone."""
     job = Job(
         id=new_id(),
         kind="rag.reindex",
         user_id=None,
         params={},
-        state=QUEUED,
+        state=SUCCEEDED,
         progress=0,
         attempts=0,
         cancel_requested=False,
         created_at=START,
+        finished_at=START,
     )
     async with runtime.db.transaction() as session:
         session.add(job)
