@@ -122,6 +122,16 @@ async def mindfulness_session_kept(
     return [s["id"] for s in listed.json()["items"]] == [ids["session_id"]]
 
 
+async def a_job(http: httpx.AsyncClient, owner: Account) -> dict[str, str]:
+    job = await http.post("/api/rag/reindex", headers=owner.headers)
+    return {"job_id": job.json()["id"]}
+
+
+async def job_not_cancelled(http: httpx.AsyncClient, owner: Account, ids: dict[str, str]) -> bool:
+    job = await http.get(f"/api/jobs/{ids['job_id']}", headers=owner.headers)
+    return job.status_code == 200 and job.json()["state"] != "cancelled"
+
+
 MATRIX = [
     Case("GET", "/api/auth/sessions/{session_id}", a_session, session_alive),
     Case("DELETE", "/api/auth/sessions/{session_id}", a_session, session_alive),
@@ -152,6 +162,7 @@ MATRIX = [
         a_mindfulness_session,
         mindfulness_session_kept,
     ),
+    Case("GET", "/api/jobs/{job_id}", a_job, job_not_cancelled),
 ]
 
 
@@ -171,3 +182,13 @@ async def test_user_b_cannot_reach_user_a_data(client: httpx.AsyncClient, case: 
     assert await case.still_owned(client, owner, ids)
     own = await client.request(case.method, path, json=body, headers=owner.headers)
     assert own.status_code < 400, "the owner can reach it, so the 404 above was isolation"
+
+
+async def test_user_b_cannot_cancel_user_a_job(client: httpx.AsyncClient) -> None:
+    """Apart from the matrix: the owner's own cancel may find the job already ended (409)."""
+    owner, intruder = await register(client), await register(client)
+    ids = await a_job(client, owner)
+    cancel = await client.post(f"/api/jobs/{ids['job_id']}/cancel", headers=intruder.headers)
+    assert_error(cancel, 404, "not_found")
+    assert await job_not_cancelled(client, owner, ids)
+    assert (await client.get("/api/jobs", headers=intruder.headers)).json() == []

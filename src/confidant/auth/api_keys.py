@@ -6,13 +6,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import ApiKey, User
 from confidant.auth.service import Principal
 from confidant.kit.db import utcnow
-from confidant.kit.errors import Forbidden, NotFound, Unauthorized
+from confidant.kit.errors import Forbidden, Unauthorized
+from confidant.kit.repository import one_or_404, scoped
 
 KEY_PREFIX = "cfd_"
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -34,23 +35,18 @@ def create(session: AsyncSession, principal: Principal, name: str) -> tuple[ApiK
     return record, plaintext
 
 
+def _live_keys_of(principal: Principal) -> Select[ApiKey]:
+    return scoped(ApiKey, principal.user.id).where(ApiKey.revoked_at.is_(None))
+
+
 async def list_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]:
-    rows = await session.scalars(
-        select(ApiKey)
-        .where(ApiKey.user_id == principal.user.id, ApiKey.revoked_at.is_(None))
-        .order_by(ApiKey.created_at.desc())
-    )
+    rows = await session.scalars(_live_keys_of(principal).order_by(ApiKey.created_at.desc()))
     return list(rows)
 
 
 async def revoke(session: AsyncSession, principal: Principal, key_id: str) -> None:
-    record = await session.scalar(
-        select(ApiKey).where(
-            ApiKey.id == key_id, ApiKey.user_id == principal.user.id, ApiKey.revoked_at.is_(None)
-        )
-    )
-    if record is None:
-        raise NotFound("API key not found")
+    live = _live_keys_of(principal).where(ApiKey.id == key_id)
+    record = await one_or_404(session, live, missing="API key not found")
     record.revoked_at = utcnow()
 
 

@@ -24,7 +24,8 @@ from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
 from confidant.kit.cache import track_user
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from confidant.kit.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
 from confidant.runtime import Runtime
 from confidant.users import repository as users_repository
@@ -165,8 +166,7 @@ async def refresh(rt: Runtime, session: AsyncSession, refresh_token: str) -> Tok
 
 def _live_sessions_of(principal: Principal) -> Select[Session]:
     """The caller's live sign-in sessions: the newest refresh token of each family."""
-    return select(Session).where(
-        Session.user_id == principal.user.id,
+    return scoped(Session, principal.user.id).where(
         Session.kind == SESSION_REFRESH,
         Session.revoked_at.is_(None),
         Session.used_at.is_(None),
@@ -181,10 +181,8 @@ async def list_sessions(session: AsyncSession, principal: Principal) -> list[Ses
 
 async def own_session(session: AsyncSession, principal: Principal, session_id: str) -> Session:
     """One of the caller's live sign-in sessions; anyone else's is 404."""
-    record = await session.scalar(_live_sessions_of(principal).where(Session.id == session_id))
-    if record is None:
-        raise NotFound("Session not found")
-    return record
+    live = _live_sessions_of(principal).where(Session.id == session_id)
+    return await one_or_404(session, live, missing="Session not found")
 
 
 async def revoke_session(session: AsyncSession, principal: Principal, session_id: str) -> None:

@@ -13,13 +13,15 @@ from confidant.diary.models import DiaryEntry
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import NotFound
-from confidant.kit.pagination import Page, decode_cursor, split_page
+from confidant.kit.pagination import Page
+from confidant.kit.repository import keyset_page, owned
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
+
+ENTRY_NOT_FOUND = "Diary entry not found"
 
 
 def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:
@@ -39,13 +41,6 @@ def entry_out(entry: DiaryEntry, key: DataKey) -> EntryOut:
         created_at=entry.created_at,
         updated_at=entry.updated_at,
     )
-
-
-async def own_entry(session: AsyncSession, user: User, entry_id: str) -> DiaryEntry:
-    entry = await repository.entry_of(session, user.id, entry_id)
-    if entry is None:
-        raise NotFound("Diary entry not found")
-    return entry
 
 
 def _add(
@@ -76,14 +71,16 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: EntryCrea
 
 async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> EntryOut:
     key = await rt.keystore.user_key(user.id)
-    return entry_out(await own_entry(session, user, entry_id), key)
+    return entry_out(
+        await owned(session, DiaryEntry, user.id, entry_id, missing=ENTRY_NOT_FOUND), key
+    )
 
 
 async def update(
     rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: EntryPatch
 ) -> EntryOut:
     key = await rt.keystore.user_key(user.id)
-    entry = await own_entry(session, user, entry_id)
+    entry = await owned(session, DiaryEntry, user.id, entry_id, missing=ENTRY_NOT_FOUND)
     sent = patch.model_fields_set
     if patch.date is not None:
         entry.entry_date = patch.date
@@ -99,7 +96,7 @@ async def update(
 
 
 async def delete(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> None:
-    entry = await own_entry(session, user, entry_id)
+    entry = await owned(session, DiaryEntry, user.id, entry_id, missing=ENTRY_NOT_FOUND)
     await rag_service.delete_source_chunks(session, user.id, [entry.id])
     await session.delete(entry)
     rag_tasks.schedule_removal(session, user.id, [entry.id])
@@ -116,10 +113,15 @@ async def list_entries(
     until: date | None,
 ) -> Page[EntryOut]:
     key = await rt.keystore.user_key(user.id)
-    after = decode_cursor(cursor, date) if cursor else None
-    rows = await repository.entries_page(session, user.id, after, limit + 1, since, until)
-    rows, next_cursor = split_page(rows, limit, lambda e: (e.entry_date, e.id))
-    return Page[EntryOut](items=[entry_out(e, key) for e in rows], next_cursor=next_cursor)
+    return await keyset_page(
+        session,
+        repository.entries_between(user.id, since, until),
+        lambda entry: entry_out(entry, key),
+        newest_first_by=DiaryEntry.entry_date,
+        kind=date,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def import_file(

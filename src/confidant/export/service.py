@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.analytics import service as analytics_service
@@ -21,6 +20,7 @@ from confidant.crypto.envelope import DataKey
 from confidant.diary import service as diary_service
 from confidant.diary.models import DiaryEntry
 from confidant.insights import service as insights_service
+from confidant.kit.repository import scoped
 from confidant.ledger import service as ledger_service
 from confidant.runtime import Runtime
 from confidant.sensors import service as sensors_service
@@ -101,16 +101,14 @@ def _latest_assessments(responses: list[ResponseOut]) -> list[dict[str, Any]]:
 
 
 async def _interactions(session: AsyncSession, user: User, key: DataKey) -> dict[str, Any]:
-    chats = await session.scalars(
-        select(Chat).where(Chat.user_id == user.id).order_by(Chat.created_at, Chat.id)
-    )
+    chats = await session.scalars(scoped(Chat, user.id).order_by(Chat.created_at, Chat.id))
     messages = await session.scalars(
-        select(Message).where(Message.user_id == user.id).order_by(Message.created_at, Message.id)
+        scoped(Message, user.id).order_by(Message.created_at, Message.id)
     )
     sessions = await session.scalars(
-        select(MindfulnessSession)
-        .where(MindfulnessSession.user_id == user.id)
-        .order_by(MindfulnessSession.completed_at, MindfulnessSession.id)
+        scoped(MindfulnessSession, user.id).order_by(
+            MindfulnessSession.completed_at, MindfulnessSession.id
+        )
     )
     return {
         "chats": [_json(chats_service.chat_out(c, key)) for c in chats],
@@ -141,18 +139,16 @@ async def _trail(rt: Runtime, user: User) -> list[dict[str, Any]]:
 
 async def _diary(session: AsyncSession, user: User, key: DataKey) -> list[dict[str, Any]]:
     entries = await session.scalars(
-        select(DiaryEntry)
-        .where(DiaryEntry.user_id == user.id)
-        .order_by(DiaryEntry.entry_date, DiaryEntry.created_at, DiaryEntry.id)
+        scoped(DiaryEntry, user.id).order_by(
+            DiaryEntry.entry_date, DiaryEntry.created_at, DiaryEntry.id
+        )
     )
     return [_json(diary_service.entry_out(e, key)) for e in entries]
 
 
 async def _mood(session: AsyncSession, user: User, key: DataKey) -> list[dict[str, Any]]:
     entries = await session.scalars(
-        select(MoodEntry)
-        .where(MoodEntry.user_id == user.id)
-        .order_by(MoodEntry.logged_at, MoodEntry.id)
+        scoped(MoodEntry, user.id).order_by(MoodEntry.logged_at, MoodEntry.id)
     )
     return [_json(mood.mood_out(e, key)) for e in entries]
 
@@ -176,8 +172,6 @@ async def _habits(session: AsyncSession, user: User, key: DataKey) -> list[dict[
 
 async def _samples(session: AsyncSession, user: User, key: DataKey) -> list[dict[str, Any]]:
     rows = await session.scalars(
-        select(SensorSample)
-        .where(SensorSample.user_id == user.id)
-        .order_by(SensorSample.measured_at, SensorSample.id)
+        scoped(SensorSample, user.id).order_by(SensorSample.measured_at, SensorSample.id)
     )
     return [_json(sensors_service.sample_out(r, key)) for r in rows]

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.jobs.dispatch import Sender, dispatch_after_commit
 from confidant.jobs.models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job
 from confidant.kit.db import Database, new_id, utcnow
-from confidant.kit.errors import Conflict, NotFound
+from confidant.kit.errors import Conflict
+from confidant.kit.repository import owned, scoped
 
 log = logging.getLogger("confidant.jobs")
 
@@ -73,14 +74,11 @@ def submit(
 
 
 async def own_job(session: AsyncSession, user: User, job_id: str) -> Job:
-    job = await session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user.id))
-    if job is None:
-        raise NotFound("No such job")
-    return job
+    return await owned(session, Job, user.id, job_id, missing="No such job")
 
 
 async def own_jobs(session: AsyncSession, user: User, limit: int) -> list[Job]:
-    query = select(Job).where(Job.user_id == user.id).order_by(Job.created_at.desc())
+    query = scoped(Job, user.id).order_by(Job.created_at.desc())
     return list(await session.scalars(query.limit(limit)))
 
 

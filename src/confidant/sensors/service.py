@@ -16,6 +16,7 @@ from confidant.crypto.envelope import DataKey
 from confidant.kit.clock import day_bounds, local_day, today_for, zone_of
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, PayloadTooLarge
+from confidant.kit.repository import scoped
 from confidant.runtime import Runtime
 from confidant.sensors.models import SensorSample
 from confidant.sensors.schemas import (
@@ -90,8 +91,7 @@ async def samples_between(
 ) -> list[SensorSample]:
     start, end = day_bounds(first, last, zone_of(user))
     rows = await session.scalars(
-        select(SensorSample)
-        .where(SensorSample.user_id == user.id)
+        scoped(SensorSample, user.id)
         .where(SensorSample.measured_at >= start, SensorSample.measured_at < end)
         .order_by(SensorSample.measured_at, SensorSample.id)
     )

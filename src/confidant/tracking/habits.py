@@ -11,13 +11,15 @@ from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import Conflict, InvalidInput, NotFound
+from confidant.kit.errors import Conflict, InvalidInput
+from confidant.kit.repository import one_or_404, owned, scoped
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import Habit, HabitCheckIn
 from confidant.tracking.schemas import CheckInOut, HabitCreate, HabitOut, HabitPatch
 
 BACKFILL_DAYS = 7  # a forgotten tick can be added up to a week later
+HABIT_NOT_FOUND = "Habit not found"
 
 
 def _seal_name(habit: Habit, key: DataKey, name: str) -> None:
@@ -40,21 +42,8 @@ def habit_out(habit: Habit, key: DataKey, recent_days: set[date], today: date) -
     )
 
 
-async def own_habit(session: AsyncSession, user: User, habit_id: str) -> Habit:
-    habit = await session.scalar(
-        select(Habit).where(Habit.id == habit_id, Habit.user_id == user.id)
-    )
-    if habit is None:
-        raise NotFound("Habit not found")
-    return habit
-
-
 async def habits_of(session: AsyncSession, user: User) -> list[Habit]:
-    return list(
-        await session.scalars(
-            select(Habit).where(Habit.user_id == user.id).order_by(Habit.created_at, Habit.id)
-        )
-    )
+    return list(await session.scalars(scoped(Habit, user.id).order_by(Habit.created_at, Habit.id)))
 
 
 async def check_in_days(
@@ -107,13 +96,15 @@ async def list_habits(
 
 
 async def get(rt: Runtime, session: AsyncSession, user: User, habit_id: str) -> HabitOut:
-    return await _out(rt, session, user, await own_habit(session, user, habit_id))
+    return await _out(
+        rt, session, user, await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND)
+    )
 
 
 async def update(
     rt: Runtime, session: AsyncSession, user: User, habit_id: str, patch: HabitPatch
 ) -> HabitOut:
-    habit = await own_habit(session, user, habit_id)
+    habit = await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND)
     if patch.name is not None:
         _seal_name(habit, await rt.keystore.user_key(user.id), patch.name)
     if patch.target_per_week is not None:
@@ -125,7 +116,7 @@ async def update(
 
 
 async def delete(session: AsyncSession, user: User, habit_id: str) -> None:
-    await session.delete(await own_habit(session, user, habit_id))
+    await session.delete(await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND))
     await refresh_stats(session, user)
 
 
@@ -150,12 +141,14 @@ async def check_in(
     session: AsyncSession, user: User, habit_id: str, day: date | None
 ) -> tuple[CheckInOut, bool]:
     """The check-in for that day and whether it is new (checking in twice is harmless)."""
-    habit = await own_habit(session, user, habit_id)
+    habit = await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND)
     if habit.archived_at is not None:
         raise Conflict("This habit is archived; restore it to check in")
     wanted = _check_in_day(user, day)
     existing = await session.scalar(
-        select(HabitCheckIn).where(HabitCheckIn.habit_id == habit.id, HabitCheckIn.day == wanted)
+        scoped(HabitCheckIn, user.id).where(
+            HabitCheckIn.habit_id == habit.id, HabitCheckIn.day == wanted
+        )
     )
     if existing is not None:
         return _check_in_out(existing), False
@@ -168,12 +161,14 @@ async def check_in(
 
 
 async def undo_check_in(session: AsyncSession, user: User, habit_id: str, day: date) -> None:
-    habit = await own_habit(session, user, habit_id)
-    row = await session.scalar(
-        select(HabitCheckIn).where(HabitCheckIn.habit_id == habit.id, HabitCheckIn.day == day)
+    habit = await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND)
+    row = await one_or_404(
+        session,
+        scoped(HabitCheckIn, user.id).where(
+            HabitCheckIn.habit_id == habit.id, HabitCheckIn.day == day
+        ),
+        missing="No check-in on that day",
     )
-    if row is None:
-        raise NotFound("No check-in on that day")
     await session.delete(row)
     await refresh_stats(session, user)
 
@@ -181,9 +176,9 @@ async def undo_check_in(session: AsyncSession, user: User, habit_id: str, day: d
 async def list_check_ins(
     session: AsyncSession, user: User, habit_id: str, since: date, until: date
 ) -> list[CheckInOut]:
-    habit = await own_habit(session, user, habit_id)
+    habit = await owned(session, Habit, user.id, habit_id, missing=HABIT_NOT_FOUND)
     rows = await session.scalars(
-        select(HabitCheckIn)
+        scoped(HabitCheckIn, user.id)
         .where(HabitCheckIn.habit_id == habit.id)
         .where(HabitCheckIn.day >= since, HabitCheckIn.day <= until)
         .order_by(HabitCheckIn.day.desc())
@@ -197,8 +192,6 @@ def _check_in_out(row: HabitCheckIn) -> CheckInOut:
 
 async def all_check_ins(session: AsyncSession, user: User) -> list[HabitCheckIn]:
     rows = await session.scalars(
-        select(HabitCheckIn)
-        .where(HabitCheckIn.user_id == user.id)
-        .order_by(HabitCheckIn.day, HabitCheckIn.habit_id)
+        scoped(HabitCheckIn, user.id).order_by(HabitCheckIn.day, HabitCheckIn.habit_id)
     )
     return list(rows)

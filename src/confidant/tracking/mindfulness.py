@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import NotFound
-from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
+from confidant.kit.pagination import Page
+from confidant.kit.repository import keyset_page, owned, scoped
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MindfulnessSession
@@ -47,13 +46,9 @@ async def record(rt: Runtime, session: AsyncSession, user: User, data: SessionCr
 
 
 async def delete(session: AsyncSession, user: User, session_id: str) -> None:
-    row = await session.scalar(
-        select(MindfulnessSession).where(
-            MindfulnessSession.id == session_id, MindfulnessSession.user_id == user.id
-        )
+    row = await owned(
+        session, MindfulnessSession, user.id, session_id, missing="Mindfulness session not found"
     )
-    if row is None:
-        raise NotFound("Mindfulness session not found")
     await session.delete(row)
     await refresh_stats(session, user)
 
@@ -62,27 +57,22 @@ async def list_sessions(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[SessionOut]:
     key = await rt.keystore.user_key(user.id)
-    query = select(MindfulnessSession).where(MindfulnessSession.user_id == user.id)
-    if cursor:
-        after = decode_cursor(cursor, datetime)
-        query = query.where(
-            older_than(MindfulnessSession.completed_at, MindfulnessSession.id, after)
-        )
-    fetched = await session.scalars(
-        query.order_by(MindfulnessSession.completed_at.desc(), MindfulnessSession.id.desc()).limit(
-            limit + 1
-        )
+    return await keyset_page(
+        session,
+        scoped(MindfulnessSession, user.id),
+        lambda row: session_out(row, key),
+        newest_first_by=MindfulnessSession.completed_at,
+        kind=datetime,
+        cursor=cursor,
+        limit=limit,
     )
-    rows, next_cursor = split_page(fetched.all(), limit, lambda s: (s.completed_at, s.id))
-    return Page(items=[session_out(r, key) for r in rows], next_cursor=next_cursor)
 
 
 async def in_range(
     session: AsyncSession, user: User, start: datetime, end: datetime
 ) -> list[MindfulnessSession]:
     rows = await session.scalars(
-        select(MindfulnessSession)
-        .where(MindfulnessSession.user_id == user.id)
+        scoped(MindfulnessSession, user.id)
         .where(MindfulnessSession.completed_at >= start, MindfulnessSession.completed_at < end)
         .order_by(MindfulnessSession.completed_at)
     )

@@ -5,30 +5,29 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.clock import day_bounds, zone_of
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import NotFound
-from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
+from confidant.kit.encrypted import open_document, seal_document
+from confidant.kit.pagination import Page
+from confidant.kit.repository import keyset_page, owned, scoped
 from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MoodEntry
 from confidant.tracking.schemas import MoodCreate, MoodOut, MoodPatch
 
+MOOD_NOT_FOUND = "Mood entry not found"
+
 
 def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:
-    entry.data_ct = key.encrypt_json(content, table="mood_entries", column="data", row_id=entry.id)
+    entry.data_ct = seal_document(key, entry, "data", content)
 
 
 def _open(entry: MoodEntry, key: DataKey) -> dict[str, Any]:
-    content: dict[str, Any] = key.decrypt_json(
-        entry.data_ct, table="mood_entries", column="data", row_id=entry.id
-    )
-    return content
+    return open_document(key, entry, "data", entry.data_ct)
 
 
 def mood_out(entry: MoodEntry, key: DataKey) -> MoodOut:
@@ -47,15 +46,6 @@ def score_of(entry: MoodEntry, key: DataKey) -> int:
     return int(_open(entry, key)["score"])
 
 
-async def _own(session: AsyncSession, user: User, entry_id: str) -> MoodEntry:
-    entry = await session.scalar(
-        select(MoodEntry).where(MoodEntry.id == entry_id, MoodEntry.user_id == user.id)
-    )
-    if entry is None:
-        raise NotFound("Mood entry not found")
-    return entry
-
-
 async def create(rt: Runtime, session: AsyncSession, user: User, data: MoodCreate) -> MoodOut:
     key = await rt.keystore.user_key(user.id)
     now = utcnow()
@@ -68,14 +58,14 @@ async def create(rt: Runtime, session: AsyncSession, user: User, data: MoodCreat
 
 async def get(rt: Runtime, session: AsyncSession, user: User, entry_id: str) -> MoodOut:
     key = await rt.keystore.user_key(user.id)
-    return mood_out(await _own(session, user, entry_id), key)
+    return mood_out(await owned(session, MoodEntry, user.id, entry_id, missing=MOOD_NOT_FOUND), key)
 
 
 async def update(
     rt: Runtime, session: AsyncSession, user: User, entry_id: str, patch: MoodPatch
 ) -> MoodOut:
     key = await rt.keystore.user_key(user.id)
-    entry = await _own(session, user, entry_id)
+    entry = await owned(session, MoodEntry, user.id, entry_id, missing=MOOD_NOT_FOUND)
     content = _open(entry, key)
     changes = patch.model_dump(exclude_none=True, include={"score", "note", "tags"})
     _seal(entry, key, {**content, **changes})
@@ -86,7 +76,7 @@ async def update(
 
 
 async def delete(session: AsyncSession, user: User, entry_id: str) -> None:
-    await session.delete(await _own(session, user, entry_id))
+    await session.delete(await owned(session, MoodEntry, user.id, entry_id, missing=MOOD_NOT_FOUND))
     await refresh_stats(session, user)
 
 
@@ -101,29 +91,29 @@ async def list_entries(
 ) -> Page[MoodOut]:
     """Newest first; `since`/`until` are the user's own calendar days."""
     key = await rt.keystore.user_key(user.id)
-    query = select(MoodEntry).where(MoodEntry.user_id == user.id)
+    query = scoped(MoodEntry, user.id)
     zone = zone_of(user)
     if since is not None:
         query = query.where(MoodEntry.logged_at >= day_bounds(since, since, zone)[0])
     if until is not None:
         query = query.where(MoodEntry.logged_at < day_bounds(until, until, zone)[1])
-    if cursor:
-        query = query.where(
-            older_than(MoodEntry.logged_at, MoodEntry.id, decode_cursor(cursor, datetime))
-        )
-    fetched = await session.scalars(
-        query.order_by(MoodEntry.logged_at.desc(), MoodEntry.id.desc()).limit(limit + 1)
+    return await keyset_page(
+        session,
+        query,
+        lambda entry: mood_out(entry, key),
+        newest_first_by=MoodEntry.logged_at,
+        kind=datetime,
+        cursor=cursor,
+        limit=limit,
     )
-    rows, next_cursor = split_page(fetched.all(), limit, lambda e: (e.logged_at, e.id))
-    return Page(items=[mood_out(r, key) for r in rows], next_cursor=next_cursor)
 
 
 async def in_range(
     session: AsyncSession, user: User, start: datetime, end: datetime
 ) -> list[MoodEntry]:
     rows = await session.scalars(
-        select(MoodEntry)
-        .where(MoodEntry.user_id == user.id, MoodEntry.logged_at >= start)
+        scoped(MoodEntry, user.id)
+        .where(MoodEntry.logged_at >= start)
         .where(MoodEntry.logged_at < end)
         .order_by(MoodEntry.logged_at)
     )

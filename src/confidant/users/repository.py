@@ -6,11 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.users.models import Avatar, MedicalCard
-
-
-async def card_of(session: AsyncSession, user_id: str) -> MedicalCard | None:
-    return await session.scalar(select(MedicalCard).where(MedicalCard.user_id == user_id))
+from confidant.users.models import Avatar
 
 
 async def avatar_of(session: AsyncSession, user_id: str) -> Avatar | None:

@@ -20,7 +20,9 @@ from confidant.finetune import tasks as finetune_tasks
 from confidant.kit.cache import track_user
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
+from confidant.kit.encrypted import open_document, seal_document
 from confidant.kit.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
 from confidant.rag import tasks as rag_tasks
 from confidant.runtime import Runtime
@@ -110,14 +112,11 @@ def _empty_card_fields() -> dict[str, Any]:
 
 
 def _seal_card(card: MedicalCard, key: DataKey, document: dict[str, Any]) -> None:
-    card.data_ct = key.encrypt_json(document, table="medical_cards", column="data", row_id=card.id)
+    card.data_ct = seal_document(key, card, "data", document)
 
 
 def _open_card(card: MedicalCard, key: DataKey) -> dict[str, Any]:
-    document: dict[str, Any] = key.decrypt_json(
-        card.data_ct, table="medical_cards", column="data", row_id=card.id
-    )
-    return document
+    return open_document(key, card, "data", card.data_ct)
 
 
 def create_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCard:
@@ -147,10 +146,7 @@ def update_card(card: MedicalCard, key: DataKey, changes: MedicalCardFields) -> 
 
 
 async def own_card(session: AsyncSession, user: User) -> MedicalCard:
-    card = await repository.card_of(session, user.id)
-    if card is None:
-        raise NotFound("Medical card not found")
-    return card
+    return await one_or_404(session, scoped(MedicalCard, user.id), missing="Medical card not found")
 
 
 async def get_card(rt: Runtime, session: AsyncSession, user: User) -> MedicalCardOut:

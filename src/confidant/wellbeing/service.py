@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import NotFound
+from confidant.kit.repository import scoped
 from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.safety.crisis import CrisisSignal
@@ -88,8 +88,8 @@ async def submit(
 async def history(rt: Runtime, session: AsyncSession, user: User, assessment_id: str) -> HistoryOut:
     item = instrument(assessment_id)
     rows = await session.scalars(
-        select(AssessmentResponse)
-        .where(AssessmentResponse.user_id == user.id, AssessmentResponse.assessment_id == item.id)
+        scoped(AssessmentResponse, user.id)
+        .where(AssessmentResponse.assessment_id == item.id)
         .order_by(AssessmentResponse.created_at.desc(), AssessmentResponse.id.desc())
         .limit(HISTORY_LIMIT)
     )
@@ -131,7 +131,7 @@ async def responses_since(
     session: AsyncSession, user: User, key: DataKey, start: datetime | None = None
 ) -> list[ResponseOut]:
     """The user's responses to every questionnaire, oldest first (all of them by default)."""
-    query = select(AssessmentResponse).where(AssessmentResponse.user_id == user.id)
+    query = scoped(AssessmentResponse, user.id)
     if start is not None:
         query = query.where(AssessmentResponse.created_at >= start)
     rows = await session.scalars(
