@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -28,7 +28,9 @@ from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.kit.schemas import ResourceId
 from confidant.kit.sse import SSE_HEADERS, primed, sse, wants_event_stream
 from confidant.llm.generation import complete
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 router = APIRouter(tags=["chats"])
 

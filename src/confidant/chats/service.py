@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,9 +41,11 @@ from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_MESSAGE
 from confidant.rag.schemas import SourceOut
-from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.sensors import service as sensors_service
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 # --- chats -------------------------------------------------------------------------------
 

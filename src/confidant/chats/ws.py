@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
@@ -36,9 +36,11 @@ from confidant.chats.schemas import MessageCreate
 from confidant.kit import jsonsafe
 from confidant.kit.errors import DomainError, error_body
 from confidant.kit.schemas import RESOURCE_ID_PATTERN
-from confidant.runtime import Runtime
 from confidant.voice import service as voice_service
 from confidant.voice.recording import IncomingRecording, RecordingNotStarted
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 router = APIRouter()
 RESOURCE_ID = re.compile(RESOURCE_ID_PATTERN)

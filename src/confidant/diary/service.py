@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +19,10 @@ from confidant.kit.pagination import Page, decode_cursor, split_page
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confidant.auth.service import Principal
 from confidant.finetune import service as finetune_service
@@ -18,8 +18,10 @@ from confidant.llm.generation import stream_reply
 from confidant.openai_api.schemas import ChatCompletionRequest
 from confidant.rag import answers as rag_answers
 from confidant.rag.schemas import SourceOut
-from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 COMPANION_MODEL = "confidant"  # the caller's own companion, whatever model serves it
 

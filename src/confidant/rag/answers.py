@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from confidant.auth.models import User
 from confidant.llm.context import fit_context
 from confidant.llm.generation import complete, default_params, stream_reply
 from confidant.rag import service as rag_service
 from confidant.rag.schemas import RagAnswer, SearchOut, SourceOut
-from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def source_outs(sources: list[rag_service.Source], query: str) -> list[SourceOut]:

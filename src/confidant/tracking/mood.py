@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +14,12 @@ from confidant.kit.clock import day_bounds, zone_of
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import NotFound
 from confidant.kit.pagination import Page, decode_cursor, older_than, split_page
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MoodEntry
 from confidant.tracking.schemas import MoodCreate, MoodOut, MoodPatch
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:

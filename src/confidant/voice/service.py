@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +19,14 @@ from confidant.chats import service as chats_service
 from confidant.chats.schemas import MessageOut
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import InvalidInput, NotFound
-from confidant.runtime import Runtime
 from confidant.voice import audio
 from confidant.voice.audio import CONTENT_TYPES, Pcm, Recording, ReplyFormat
 from confidant.voice.models import VoiceClip
 from confidant.voice.schemas import ClipOut, VoiceTurnOut
 from confidant.voice.sentences import SentenceSplitter
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 class NoSpeechDetected(InvalidInput):
