@@ -70,7 +70,7 @@ def synthetic_entries(count: int, seed: int, paragraphs: int = 3) -> list[EntryC
 
 async def new_user(rt: Runtime, name: str, entries: list[EntryCreate]) -> tuple[User, list[str]]:
     async with rt.db.transaction() as session:
-        user, _, _ = await auth_service.create_account(
+        user, _ = await auth_service.create_account(
             rt,
             session,
             RegisterIn(email=f"{name}@bench.example", password="benchmark pw", name=name),

@@ -38,7 +38,7 @@ TARGET_RECALL = 0.85
 async def ingest(rt: Runtime, persona: dict) -> tuple[User, dict[str, str]]:
     """The persona's account and a map from our entry ids to the eval set's ids."""
     async with rt.db.transaction() as session:
-        user, _, _ = await auth_service.create_account(
+        user, _ = await auth_service.create_account(
             rt,
             session,
             RegisterIn(

@@ -164,9 +164,10 @@ create_app(Settings(_env_file=None, data_dir={str(tmp_path)!r}))
 from unittest import mock
 from confidant.config import Settings
 from confidant.jobs import worker
+from confidant.runtime import Runtime
 import sys; sys.setrecursionlimit(100_000)
 with mock.patch("celery.Celery.worker_main"):  # its loop would never return
-    worker.run_worker(Settings(_env_file=None, data_dir={str(tmp_path)!r}), 1)
+    worker.run_worker(Settings(_env_file=None, data_dir={str(tmp_path)!r}), 1, Runtime.start)
 """
     assert recursion_limit_after(worker) == 1000
 

@@ -58,7 +58,7 @@ def worker(
     """Run a background-job worker (Celery) on REDIS_URL, or on DATA_DIR without it."""
     from confidant.jobs.worker import run_worker
 
-    run_worker(_settings(), concurrency)
+    run_worker(_settings(), concurrency, Runtime.start)
 
 
 @app.command()

@@ -34,6 +34,16 @@ MODEL_DOMAINS = (
 for _domain in MODEL_DOMAINS:
     importlib.import_module(f"confidant.{_domain}.models")
 
+# Modules that register with another package when imported: job handlers and after-job
+# hooks, rag's source loaders, tracked activities, account hooks. Imported here so that
+# every process (the app, a worker, the CLI) has them all, whatever its own code imports.
+SUBSCRIBERS = (
+    "chats.sources", "diary.sources", "rag.tasks", "finetune.tasks", "users.service",
+    "wellbeing.activity",
+)  # fmt: skip
+for _module in SUBSCRIBERS:
+    importlib.import_module(f"confidant.{_module}")
+
 BLIND_INDEX_KEY = "blind-index"
 
 

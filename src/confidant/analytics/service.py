@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,12 +35,14 @@ from confidant.analytics.schemas import (
 from confidant.auth.models import User
 from confidant.crypto.envelope import DataKey
 from confidant.kit.clock import day_bounds, days_ending, local_day, today_for, zone_of
-from confidant.runtime import Runtime
 from confidant.tracking import habits as habits_service
 from confidant.tracking import mood as mood_service
 from confidant.tracking.activity import stats_out
 from confidant.tracking.models import Habit
 from confidant.wellbeing import service as wellbeing_service
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 RANGE_DAYS: dict[Range, int] = {"week": 7, "month": 30}
 WEEKLY_GOAL_LABEL = "Weekly Goal"

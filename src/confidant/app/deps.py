@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confidant.runtime import Runtime
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
+else:
+    Runtime = Any  # FastAPI evaluates `RuntimeDep`; only entry points import the runtime
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -21,13 +21,14 @@ from confidant.auth.schemas import (
     QrLoginIn,
     RefreshIn,
     RegisterIn,
-    RegisterOut,
     SessionOut,
     TokensOut,
 )
 from confidant.auth.service import Principal
 from confidant.kit.schemas import ResourceId
+from confidant.users import service as users_service
 from confidant.users.qr import QrFormat, render_qr
+from confidant.users.schemas import RegisterOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -44,8 +45,9 @@ async def register(
     """Create an account. Called with a guest's access token, upgrades that guest."""
     await service.throttle(rt, "register", ip=ip)
     guest = caller.user if caller is not None and caller.is_guest else None
-    tokens, card = await service.register(rt, session, body, guest=guest)
-    return RegisterOut(**tokens.model_dump(), medical_card=card)
+    registered = await service.register(rt, session, body, guest=guest)
+    card = await users_service.registered_card(session, registered.user, registered.key)
+    return RegisterOut(**registered.tokens.model_dump(), medical_card=card)
 
 
 @router.post("/login", response_model=TokensOut, responses=errors(401, 429))

@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from confidant.kit.schemas import ApiInput, ApiModel, Email, Phone
-from confidant.users.schemas import MedicalCardOut
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256, strip_whitespace=False)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -49,10 +48,6 @@ class TokensOut(ApiModel):
     expires_in: int = Field(description="Seconds until the access token expires")
     user_id: str
     role: str
-
-
-class RegisterOut(TokensOut):
-    medical_card: MedicalCardOut
 
 
 class SessionOut(ApiModel):

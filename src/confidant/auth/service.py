@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confidant.auth import hooks, repository
 from confidant.auth.models import (
     ROLE_ADMIN,
     ROLE_GUEST,
@@ -27,11 +29,9 @@ from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
-from confidant.runtime import Runtime
-from confidant.users import repository as users_repository
-from confidant.users import service as users_service
-from confidant.users.models import MedicalCard
-from confidant.users.schemas import MedicalCardOut
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 BAD_CREDENTIALS = "Email or password is incorrect"
 BAD_PIN = "User id or PIN is incorrect"
@@ -51,6 +51,45 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.user.role == ROLE_ADMIN
+
+
+# --- the account's identity: name, email and phone, sealed with its key ---------------
+
+
+def email_index(rt: Runtime, email: str) -> str:
+    return rt.blind_index("email", email.strip().lower())
+
+
+def phone_index(rt: Runtime, phone: str) -> str:
+    return rt.blind_index("phone", phone)
+
+
+async def set_email(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, email: str
+) -> None:
+    index = email_index(rt, email)
+    holder = await repository.user_by_email_index(session, index)
+    if holder is not None and holder.id != user.id:
+        raise Conflict("An account with this email already exists")
+    user.email_index = index
+    user.email_ct = key.encrypt_text(email, table="users", column="email", row_id=user.id)
+
+
+async def set_phone(
+    rt: Runtime, session: AsyncSession, user: User, key: DataKey, phone: str | None
+) -> None:
+    if phone is None:
+        user.phone_index = user.phone_ct = None
+        return
+    index = phone_index(rt, phone)
+    if await repository.phone_taken(session, index, except_user=user.id):
+        raise Conflict("An account with this phone number already exists")
+    user.phone_index = index
+    user.phone_ct = key.encrypt_text(phone, table="users", column="phone", row_id=user.id)
+
+
+def set_name(user: User, key: DataKey, name: str) -> None:
+    user.name_ct = key.encrypt_text(name, table="users", column="name", row_id=user.id)
 
 
 # --- rate limits -----------------------------------------------------------------
@@ -193,13 +232,21 @@ async def revoke_session(session: AsyncSession, principal: Principal, session_id
 # --- registration and password sign-in --------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A registered account, signed in: its tokens, its row and its data key."""
+
+    tokens: TokensOut
+    user: User
+    key: DataKey
+
+
 async def register(
     rt: Runtime, session: AsyncSession, data: RegisterIn, guest: User | None = None
-) -> tuple[TokensOut, MedicalCardOut]:
+) -> Registration:
     """Create an account, or upgrade the calling guest's account in place, and sign in."""
-    user, card, key = await create_account(rt, session, data, guest=guest)
-    tokens = await open_session(rt, session, user)
-    return tokens, users_service.card_out(card, key)
+    user, key = await create_account(rt, session, data, guest=guest)
+    return Registration(await open_session(rt, session, user), user, key)
 
 
 async def create_account(
@@ -209,31 +256,30 @@ async def create_account(
     *,
     role: str = ROLE_USER,
     guest: User | None = None,
-) -> tuple[User, MedicalCard, DataKey]:
-    index = users_service.email_index(rt, data.email)
-    if await users_repository.user_by_email_index(session, index) is not None:
+) -> tuple[User, DataKey]:
+    index = email_index(rt, data.email)
+    if await repository.user_by_email_index(session, index) is not None:
         raise Conflict("An account with this email already exists")
     if guest is not None:
         key = await rt.keystore.user_key(guest.id)
         guest.role, guest.guest_expires_at = role, None
-        card = await users_service.own_card(session, guest)
         await revoke_all_sessions(session, guest.id)  # the guest's tokens end here
         await _fill_account(rt, session, guest, key, data)
-        return guest, card, key
+        return guest, key
     user = User(id=new_id(), role=role, preferences={})
     async with rt.keystore.provisional(user_key_owner(user.id)) as key:
         session.add(user)
-        card = users_service.create_card(session, user, key)
+        await hooks.ACCOUNT_CREATED.fire(session, user, key)
         await _fill_account(rt, session, user, key, data)
-    return user, card, key
+    return user, key
 
 
 async def _fill_account(
     rt: Runtime, session: AsyncSession, user: User, key: DataKey, data: RegisterIn
 ) -> None:
-    users_service.set_name(user, key, data.name)
-    await users_service.set_email(rt, session, user, key, data.email)
-    await users_service.set_phone(rt, session, user, key, data.phone)
+    set_name(user, key, data.name)
+    await set_email(rt, session, user, key, data.email)
+    await set_phone(rt, session, user, key, data.phone)
     user.password_hash = await rt.hasher.hash(data.password)
     try:
         await session.flush()
@@ -244,9 +290,9 @@ async def _fill_account(
 async def login(
     rt: Runtime, session: AsyncSession, email: str, password: str, ip: str
 ) -> TokensOut:
-    index = users_service.email_index(rt, email)
+    index = email_index(rt, email)
     await throttle(rt, "login", ip=ip, account=index)
-    user = await users_repository.user_by_email_index(session, index)
+    user = await repository.user_by_email_index(session, index)
     if not await rt.hasher.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
     return await open_session(rt, session, user)
@@ -339,7 +385,7 @@ async def start_guest(rt: Runtime, session: AsyncSession, ip: str) -> TokensOut:
     user = User(id=new_id(), role=ROLE_GUEST, preferences={}, guest_expires_at=utcnow() + ttl)
     async with rt.keystore.provisional(user_key_owner(user.id)) as key:
         session.add(user)
-        users_service.create_card(session, user, key)
+        await hooks.ACCOUNT_CREATED.fire(session, user, key)
         await session.flush()
     return await open_session(rt, session, user)
 
@@ -384,14 +430,12 @@ async def create_admin(
     rt: Runtime, session: AsyncSession, email: str, name: str, password: str | None
 ) -> User:
     """Promote the account with this email to admin, or create it (password required)."""
-    existing = await users_repository.user_by_email_index(
-        session, users_service.email_index(rt, email)
-    )
+    existing = await repository.user_by_email_index(session, email_index(rt, email))
     if existing is not None:
         existing.role = ROLE_ADMIN
         return existing
     if not password:
         raise Conflict("No account with this email exists; a password is needed to create one")
     data = RegisterIn(email=email, password=password, name=name)
-    user, _, _ = await create_account(rt, session, data, role=ROLE_ADMIN)
+    user, _ = await create_account(rt, session, data, role=ROLE_ADMIN)
     return user

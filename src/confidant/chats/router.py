@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -30,6 +30,9 @@ from confidant.kit.errors import error_body
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.kit.schemas import ResourceId
 from confidant.kit.sse import SSE_HEADERS, sse, wants_event_stream
+
+if TYPE_CHECKING:
+    pass
 
 router = APIRouter(tags=["chats"])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,9 @@ from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_MESSAGE
 from confidant.rag.schemas import SourceOut
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 # --- chats -------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
@@ -46,8 +46,10 @@ from confidant.companion.voice import SentenceAudio, Transcribed, VoiceEvent, co
 from confidant.kit import jsonsafe
 from confidant.kit.errors import DomainError, error_body
 from confidant.kit.schemas import RESOURCE_ID_PATTERN
-from confidant.runtime import Runtime
 from confidant.voice.recording import IncomingRecording, RecordingNotStarted
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 router = APIRouter()
 RESOURCE_ID = re.compile(RESOURCE_ID_PATTERN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +19,12 @@ from confidant.kit.repository import keyset_page, owned
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
 from confidant.rag.models import SOURCE_DIARY
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 
 ENTRY_NOT_FOUND = "Diary entry not found"
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def _seal(entry: DiaryEntry, key: DataKey, text: str) -> None:

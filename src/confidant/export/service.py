@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,6 @@ from confidant.diary.models import DiaryEntry
 from confidant.insights import service as insights_service
 from confidant.kit.repository import scoped
 from confidant.ledger import service as ledger_service
-from confidant.runtime import Runtime
 from confidant.sensors import service as sensors_service
 from confidant.sensors.models import SensorSample
 from confidant.tracking import habits as habits_service
@@ -32,6 +31,9 @@ from confidant.users import service as users_service
 from confidant.wellbeing import instruments
 from confidant.wellbeing import service as wellbeing_service
 from confidant.wellbeing.schemas import ResponseOut
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 FORMAT_VERSION = 1
 TRAIL_PAGE = 1000

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,9 @@ from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from confidant.llm.adapters import AdapterRef
 from confidant.llm.base import ChatMessage, ChatModel, GenerationParams
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 TRAIN = "finetune.train"
 TRIGGER_USER, TRIGGER_ADMIN, TRIGGER_AUTOMATIC = "user", "admin", "automatic"

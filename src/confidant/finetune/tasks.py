@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +18,14 @@ from confidant.finetune.training import (
     TrainingStatus,
     split,
 )
-from confidant.jobs.service import Progress, handler, submit
+from confidant.jobs.service import Progress, after, handler, submit
 from confidant.kit.db import utcnow
 from confidant.llm.bundled import local_source
-from confidant.runtime import Runtime
+from confidant.rag import tasks as rag_tasks
+from confidant.users import hooks as users_hooks
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 FORGET_USER = "finetune.forget_user"
 METRICS_EVERY_SECONDS = 1.0
@@ -31,6 +35,18 @@ def schedule_user_removal(session: AsyncSession, user_id: str) -> None:
     """Delete a departing user's adapter files once their account's deletion commits
     (their key is destroyed first, so the files are unreadable already)."""
     submit(session, FORGET_USER, None, {"user_id": user_id})
+
+
+@users_hooks.ACCOUNT_DELETED.subscribe
+async def _forget_departing_user(session: AsyncSession, user_id: str) -> None:
+    schedule_user_removal(session, user_id)
+
+
+@after(rag_tasks.INDEX)
+async def _start_after_indexing(rt: Runtime, _params: dict[str, Any], user_id: str | None) -> None:
+    """New text is indexed: it may be enough for an automatic fine-tune."""
+    if user_id is not None:
+        await service.maybe_start_automatically(rt, user_id)
 
 
 @handler(service.TRAIN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from statistics import fmean
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,13 +21,15 @@ from confidant.insights.schemas import (
     SuggestionsOut,
 )
 from confidant.kit.clock import day_bounds, days_ending, local_day, today_for, zone_of
-from confidant.runtime import Runtime
 from confidant.sensors import service as sensors_service
 from confidant.tracking import habits as habits_service
 from confidant.tracking.models import Habit, MindfulnessSession
 from confidant.wellbeing import instruments
 from confidant.wellbeing import service as wellbeing_service
 from confidant.wellbeing.schemas import ResponseOut
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 LOOKBACK_DAYS = 14
 PROMPT_TITLE = "Today's Prompt"

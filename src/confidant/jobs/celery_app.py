@@ -2,18 +2,21 @@
 file in DATA_DIR by default. Job state lives in the database (`jobs`), not in Celery.
 
 One task, `confidant.run_job(job_id)`, runs any job kind through `jobs.service.run`
-on a runtime the worker process starts once."""
+on a runtime the worker process starts once, with the factory its entry point gives."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from celery import Celery
 from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_database
 
 from confidant.config import DATABASE_BROKER, Settings
+from confidant.jobs import service
+from confidant.kit.db import Database
 from confidant.kit.imports import restore_default_recursion_limit
 
 RUN_JOB = "confidant.run_job"
@@ -30,7 +33,17 @@ class DatabaseTransport(kombu_database.Transport):
 TRANSPORT_ALIASES[DATABASE_BROKER] = f"{__name__}:DatabaseTransport"
 
 
-def make_celery(settings: Settings) -> Celery:
+class JobRuntime(Protocol):
+    """What running a job needs of the runtime: its database (handlers take the rest)."""
+
+    db: Database
+
+
+RuntimeFactory = Callable[[Settings], Awaitable[JobRuntime]]
+
+
+def make_celery(settings: Settings, start_runtime: RuntimeFactory | None = None) -> Celery:
+    """The Celery app; with `start_runtime` (a worker's), it also runs the jobs it takes."""
     app = Celery("confidant", broker=settings.jobs_broker_url, set_as_current=False)
     app.conf.update(
         task_ignore_result=True,
@@ -40,28 +53,24 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    worker = _WorkerProcess(settings)
-    app.task(name=RUN_JOB)(worker.run_job)
+    if start_runtime is not None:
+        app.task(name=RUN_JOB)(_WorkerProcess(settings, start_runtime).run_job)
     return app
 
 
 class _WorkerProcess:
     """A runtime and an event loop, started on the first job a worker process takes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, start_runtime: RuntimeFactory) -> None:
         self.settings = settings
+        self.start_runtime = start_runtime
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.runtime: Any = None
+        self.runtime: JobRuntime | None = None
 
     def run_job(self, job_id: str) -> None:
-        from confidant.jobs import service
-        from confidant.jobs.handlers import load_handlers
-        from confidant.runtime import Runtime
-
-        if self.loop is None:
-            load_handlers()
+        if self.loop is None or self.runtime is None:
             self.loop = asyncio.new_event_loop()
-            self.runtime = self.loop.run_until_complete(Runtime.start(self.settings))
+            self.runtime = self.loop.run_until_complete(self.start_runtime(self.settings))
             restore_default_recursion_limit()  # what the job code imported may raise it
         self.loop.run_until_complete(
             service.run(self.runtime, self.runtime.db, job_id, self.settings.jobs_heartbeat_seconds)

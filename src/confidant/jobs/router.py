@@ -10,16 +10,11 @@ from confidant.app.deps import SessionDep
 from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.jobs import service
-from confidant.jobs.models import Job
-from confidant.jobs.schemas import JobOut
+from confidant.jobs.schemas import JobOut, job_out
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.kit.schemas import ResourceId
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-
-
-def job_out(job: Job) -> JobOut:
-    return JobOut.model_validate(job, from_attributes=True)
 
 
 @router.get("", response_model=list[JobOut])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from confidant.jobs.models import Job
 from confidant.kit.schemas import ApiModel
 
 
@@ -17,3 +18,7 @@ class JobOut(ApiModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut.model_validate(job, from_attributes=True)

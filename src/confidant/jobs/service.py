@@ -43,9 +43,25 @@ Handler = Callable[[Any, dict[str, Any], str | None, Progress], Coroutine[Any, A
 HANDLERS: dict[str, Handler] = {}
 
 
+# Runs when a job of a kind has succeeded, as part of that job (still cancellable).
+AfterHook = Callable[[Any, dict[str, Any], str | None], Coroutine[Any, Any, None]]
+AFTER_HOOKS: dict[str, list[AfterHook]] = {}
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def after(kind: str) -> Callable[[AfterHook], AfterHook]:
+    """Call the decorated function (runtime, params, user id) after each job of `kind`
+    succeeds: how one domain follows another's work without the other knowing it."""
+
+    def register(function: AfterHook) -> AfterHook:
+        AFTER_HOOKS.setdefault(kind, []).append(function)
         return function
 
     return register
@@ -116,9 +132,17 @@ async def run(runtime: Any, db: Database, job_id: str, heartbeat_seconds: float)
     if job is None:
         return
     progress = Progress()
-    work = asyncio.create_task(HANDLERS[job.kind](runtime, dict(job.params), job.user_id, progress))
+    work = asyncio.create_task(_perform(runtime, job, progress))
     state, detail = await _watch(db, job_id, work, progress, heartbeat_seconds)
     await _finish(db, job_id, state, detail, progress)
+
+
+async def _perform(runtime: Any, job: Job, progress: Progress) -> None:
+    """The job's handler, then what others registered to follow it."""
+    params = dict(job.params)
+    await HANDLERS[job.kind](runtime, params, job.user_id, progress)
+    for follow_up in AFTER_HOOKS.get(job.kind, ()):
+        await follow_up(runtime, params, job.user_id)
 
 
 async def _watch(

@@ -11,19 +11,20 @@ import threading
 import time
 
 from confidant.config import Settings
-from confidant.jobs.celery_app import QUEUE, make_celery
+from confidant.jobs.celery_app import QUEUE, RuntimeFactory, make_celery
 from confidant.kit.imports import restore_default_recursion_limit
 
 PARENT_ENV = "CONFIDANT_WORKER_PARENT_PID"
 
 
-def run_worker(settings: Settings, concurrency: int) -> None:
-    """Run a Celery worker in this process until it is stopped."""
+def run_worker(settings: Settings, concurrency: int, start_runtime: RuntimeFactory) -> None:
+    """Run a Celery worker in this process until it is stopped; each of its processes
+    starts one runtime with `start_runtime`, on its first job."""
     if parent := os.environ.get(PARENT_ENV):
         _stop_when_orphaned(int(parent))
     pool = "solo" if concurrency == 1 else "prefork"
     restore_default_recursion_limit()
-    make_celery(settings).worker_main(
+    make_celery(settings, start_runtime).worker_main(
         ["worker", f"--pool={pool}", f"--concurrency={concurrency}", "-Q", QUEUE, "--loglevel=INFO"]
     )
 

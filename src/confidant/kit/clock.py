@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from confidant.auth.models import User
+
+class HasPreferences(Protocol):
+    """Whoever carries a time-zone preference: an account, here."""
+
+    @property
+    def preferences(self) -> Mapping[str, Any]: ...
 
 
-def zone_of(user: User) -> ZoneInfo:
+def zone_of(user: HasPreferences) -> ZoneInfo:
     return ZoneInfo(str(user.preferences.get("time_zone") or "UTC"))
 
 
@@ -16,7 +23,7 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def today_for(user: User, now: datetime | None = None) -> date:
+def today_for(user: HasPreferences, now: datetime | None = None) -> date:
     return local_day(now or datetime.now(UTC), zone_of(user))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 
@@ -20,7 +20,9 @@ from confidant.ledger.schemas import (
     InclusionProofOut,
 )
 from confidant.ledger.store import LedgerCheckpointRow
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 router = APIRouter(tags=["ledger"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
@@ -13,7 +14,9 @@ from confidant.ledger import merkle, store
 from confidant.ledger.leaves import summarize
 from confidant.ledger.models import LedgerLeaf
 from confidant.ledger.store import LedgerCheckpointRow
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 class OutOfRange(DomainError):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from confidant.auth.models import User
 from confidant.rag import service as rag_service
 from confidant.rag.schemas import SearchOut, SourceOut
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def source_outs(sources: list[rag_service.Source], query: str) -> list[SourceOut]:

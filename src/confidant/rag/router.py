@@ -11,8 +11,7 @@ from confidant.app.openapi import MODEL_ERRORS, errors
 from confidant.auth.dependencies import CurrentPrincipal, StreamingPrincipal
 from confidant.companion import channels
 from confidant.jobs import service as jobs_service
-from confidant.jobs.router import job_out
-from confidant.jobs.schemas import JobOut
+from confidant.jobs.schemas import JobOut, job_out
 from confidant.kit.pagination import refuse_reversed_range
 from confidant.kit.schemas import IsoDate
 from confidant.rag import answers, tasks

@@ -9,26 +9,27 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.chats.models import Message
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import KeyMissing, user_key_owner
-from confidant.diary.models import DiaryEntry
 from confidant.kit import dates
-from confidant.kit.clock import today_for, zone_of
+from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.rag import keyword
-from confidant.rag.models import SOURCE_DIARY, SOURCE_MESSAGE, Chunk, ChunkTerm, IndexState
+from confidant.rag.models import SOURCE_DIARY, Chunk, ChunkTerm, IndexState
+from confidant.rag.sources import loader_for, source_types
 from confidant.rag.splitter import ChunkDraft
 from confidant.rag.vector_store import VectorRecord
-from confidant.runtime import Runtime
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 RRF_K = 60
 # Sources indexed per batch. Large on purpose: the embedder sorts a call's texts by
@@ -83,37 +84,6 @@ async def _record_change(
     return state.version - 1, state.version
 
 
-async def _load_sources(
-    session: AsyncSession, key: DataKey, user_id: str, source_type: str, source_ids: list[str]
-) -> list[tuple[str, date, str]]:
-    """(id, date, text) of the sources that still exist."""
-    if source_type == SOURCE_DIARY:
-        entries = await session.scalars(
-            select(DiaryEntry).where(DiaryEntry.user_id == user_id, DiaryEntry.id.in_(source_ids))
-        )
-        return [
-            (
-                e.id,
-                e.entry_date,
-                key.decrypt(e.text_ct, table="diary_entries", column="text", row_id=e.id).decode(),
-            )
-            for e in entries
-        ]
-    user = await session.get(User, user_id)
-    zone = zone_of(user) if user else ZoneInfo("UTC")
-    messages = await session.scalars(
-        select(Message).where(Message.user_id == user_id, Message.id.in_(source_ids))
-    )
-    return [
-        (
-            m.id,
-            m.created_at.astimezone(zone).date(),
-            key.decrypt(m.content_ct, table="messages", column="content", row_id=m.id).decode(),
-        )
-        for m in messages
-    ]
-
-
 async def index_source(rt: Runtime, user_id: str, source_type: str, source_id: str) -> int:
     return await index_sources(rt, user_id, source_type, [source_id])
 
@@ -126,10 +96,12 @@ async def index_sources(rt: Runtime, user_id: str, source_type: str, source_ids:
     except KeyMissing:
         return 0  # the account is gone
     async with rt.db.transaction() as session:
-        loaded = await _load_sources(session, DataKey(key_bytes), user_id, source_type, source_ids)
+        loaded = await loader_for(source_type).load(
+            session, DataKey(key_bytes), user_id, source_ids
+        )
     split = rt.rag.splitter.split
     drafts = await asyncio.to_thread(
-        lambda: [draft for source_id, day, text in loaded for draft in split(source_id, day, text)]
+        lambda: [draft for one in loaded for draft in split(one.source_id, one.day, one.text)]
     )
     vectors = await asyncio.to_thread(rt.rag.embedder.encode, [d.text for d in drafts])
     written = await _replace_chunks(rt, key_bytes, user_id, source_type, source_ids, drafts)
@@ -332,21 +304,14 @@ def context_block(sources: list[Source]) -> str:
 
 
 async def reindex_user(rt: Runtime, user_id: str) -> int:
-    """Index every entry and user-written chat message of a user again."""
+    """Index every source of a user again (their diary, the chat messages they wrote)."""
     async with rt.db.transaction() as session:
-        entries = list(
-            await session.scalars(select(DiaryEntry.id).where(DiaryEntry.user_id == user_id))
-        )
-        user = await session.get(User, user_id)
-        messages = []
-        if user is not None and user.preferences.get("remember_chats", True):
-            messages = list(
-                await session.scalars(
-                    select(Message.id).where(Message.user_id == user_id, Message.role == "user")
-                )
-            )
+        indexable = [
+            (source_type, await loader_for(source_type).indexable(session, user_id))
+            for source_type in source_types()
+        ]
     count = 0
-    for source_type, ids in ((SOURCE_DIARY, entries), (SOURCE_MESSAGE, messages)):
+    for source_type, ids in indexable:
         for start in range(0, len(ids), INDEX_BATCH):
             count += await index_sources(rt, user_id, source_type, ids[start : start + INDEX_BATCH])
     return count

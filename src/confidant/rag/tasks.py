@@ -5,16 +5,18 @@ queues a job in the same transaction; it is sent to the workers once that commit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confidant.finetune import service as finetune_service
 from confidant.jobs.service import Progress, handler, submit
 from confidant.rag import service
 from confidant.rag.models import SOURCE_MESSAGE, Chunk
-from confidant.runtime import Runtime
+from confidant.users import hooks as users_hooks
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 INDEX = "rag.index"
 FORGET = "rag.forget"
@@ -36,6 +38,7 @@ def schedule_removal(session: AsyncSession, user_id: str, source_ids: list[str])
         submit(session, FORGET, user_id, {"source_ids": source_ids})
 
 
+@users_hooks.CHATS_FORGOTTEN.subscribe
 async def forget_chat_messages(session: AsyncSession, user_id: str) -> None:
     """Drop everything indexed from the user's chat messages (they opted out)."""
     source_ids = list(
@@ -55,6 +58,11 @@ def schedule_user_removal(session: AsyncSession, user_id: str) -> None:
     submit(session, FORGET_USER, None, {"user_id": user_id})
 
 
+@users_hooks.ACCOUNT_DELETED.subscribe
+async def _forget_departing_user(session: AsyncSession, user_id: str) -> None:
+    schedule_user_removal(session, user_id)
+
+
 @handler(INDEX)
 async def index(
     rt: Runtime, params: dict[str, Any], user_id: str | None, progress: Progress
@@ -66,7 +74,6 @@ async def index(
         batch = source_ids[start : start + service.INDEX_BATCH]
         await service.index_sources(rt, user_id, params["source_type"], batch)
         progress.update(start + len(batch))
-    await finetune_service.maybe_start_automatically(rt, user_id)
 
 
 @handler(FORGET)

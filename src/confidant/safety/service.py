@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
-from confidant.runtime import Runtime
 from confidant.safety.crisis import CrisisSignal
 from confidant.safety.models import SafetyEvent
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def record_signal(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,6 @@ from confidant.kit.clock import day_bounds, local_day, today_for, zone_of
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, PayloadTooLarge
 from confidant.kit.repository import scoped
-from confidant.runtime import Runtime
 from confidant.sensors.models import SensorSample
 from confidant.sensors.schemas import (
     BatchOut,
@@ -26,6 +26,9 @@ from confidant.sensors.schemas import (
     SampleIn,
     SampleOut,
 )
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 _ID_LOOKUP_CHUNK = 500
 

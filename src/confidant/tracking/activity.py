@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from confidant.auth.models import User
-from confidant.diary.models import DiaryEntry
 from confidant.kit.clock import local_day, today_for, zone_of
 from confidant.tracking import stats
 from confidant.tracking.models import HabitCheckIn, MindfulnessSession, MoodEntry
 from confidant.tracking.schemas import StatsOut
 from confidant.tracking.stats import Activity, Kind
-from confidant.wellbeing.models import AssessmentResponse
+
+# Rows that count as one activity each on the day of their moment: (kind, the row's
+# owner column, its moment column). Other domains register theirs (diary entries,
+# questionnaires), so tracking imports none of them.
+TimedActivity = tuple[Kind, InstrumentedAttribute[str], InstrumentedAttribute[datetime]]
+TIMED_ACTIVITIES: list[TimedActivity] = []
+
+
+def register_timed_activity(
+    kind: Kind, owner: InstrumentedAttribute[Any], moment: InstrumentedAttribute[Any]
+) -> None:
+    if all(registered[0] != kind for registered in TIMED_ACTIVITIES):
+        TIMED_ACTIVITIES.append((kind, owner, moment))
+
+
+register_timed_activity(Kind.MOOD, MoodEntry.user_id, MoodEntry.logged_at)
 
 
 async def activities_of(session: AsyncSession, user: User) -> list[Activity]:
     """Every activity as a (kind, local day); only plain columns are read, nothing decrypted."""
     zone = zone_of(user)
     found: list[Activity] = []
-    for kind, owner, moment in (
-        (Kind.MOOD, MoodEntry.user_id, MoodEntry.logged_at),
-        (Kind.ASSESSMENT, AssessmentResponse.user_id, AssessmentResponse.created_at),
-        (Kind.DIARY, DiaryEntry.user_id, DiaryEntry.created_at),
-    ):
+    for kind, owner, moment in TIMED_ACTIVITIES:
         moments = await session.scalars(select(moment).where(owner == user.id))
         found += [Activity(kind, local_day(m, zone)) for m in moments]
     days = await session.scalars(select(HabitCheckIn.day).where(HabitCheckIn.user_id == user.id))

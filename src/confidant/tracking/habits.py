@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,12 @@ from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, InvalidInput
 from confidant.kit.repository import one_or_404, owned, scoped
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import Habit, HabitCheckIn
 from confidant.tracking.schemas import CheckInOut, HabitCreate, HabitOut, HabitPatch
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 BACKFILL_DAYS = 7  # a forgotten tick can be added up to a week later
 HABIT_NOT_FOUND = "Habit not found"

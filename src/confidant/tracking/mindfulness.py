@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,10 +12,12 @@ from confidant.crypto.envelope import DataKey
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.pagination import Page
 from confidant.kit.repository import keyset_page, owned, scoped
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MindfulnessSession
 from confidant.tracking.schemas import SessionCreate, SessionOut
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def session_out(row: MindfulnessSession, key: DataKey) -> SessionOut:

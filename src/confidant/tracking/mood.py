@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +14,14 @@ from confidant.kit.db import new_id, utcnow
 from confidant.kit.encrypted import open_document, seal_document
 from confidant.kit.pagination import Page
 from confidant.kit.repository import keyset_page, owned, scoped
-from confidant.runtime import Runtime
 from confidant.tracking.activity import refresh_stats
 from confidant.tracking.models import MoodEntry
 from confidant.tracking.schemas import MoodCreate, MoodOut, MoodPatch
 
 MOOD_NOT_FOUND = "Mood entry not found"
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def _seal(entry: MoodEntry, key: DataKey, content: dict[str, Any]) -> None:

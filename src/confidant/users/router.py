@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
@@ -12,7 +12,6 @@ from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal, bearer_token
 from confidant.kit.errors import InvalidInput, PayloadTooLarge
 from confidant.kit.schemas import ResourceId
-from confidant.runtime import Runtime
 from confidant.users import service
 from confidant.users.qr import QrFormat
 from confidant.users.schemas import (
@@ -22,6 +21,9 @@ from confidant.users.schemas import (
     MeOut,
     MePatch,
 )
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 router = APIRouter(tags=["users"])
 

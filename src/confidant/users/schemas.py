@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints
 
+from confidant.auth.schemas import TokensOut
 from confidant.kit.schemas import ApiInput, ApiModel, Email, Phone
 
 # Human range: outside it a value is a typo or a unit mix-up, and is refused with 422.
@@ -148,3 +149,8 @@ class EmergencyCardOut(ApiModel):
     weight_kg: float | None = None
     bmi: float | None = None
     bmi_category: str | None = None
+
+
+# A new account's tokens and its medical card: auth signs in, users keeps the card.
+class RegisterOut(TokensOut):
+    medical_card: MedicalCardOut

@@ -5,29 +5,27 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic.alias_generators import to_snake
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confidant.auth import hooks as auth_hooks
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
 from confidant.auth.tokens import ACCESS, CARD_SHARE
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
-from confidant.finetune import tasks as finetune_tasks
 from confidant.kit.cache import track_user
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.encrypted import open_document, seal_document
-from confidant.kit.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from confidant.kit.errors import InvalidInput, NotFound, Unauthorized
 from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
-from confidant.rag import tasks as rag_tasks
-from confidant.runtime import Runtime
 from confidant.tracking.stats import visible_streak
-from confidant.users import repository
+from confidant.users import hooks, repository
 from confidant.users.avatar import clean_image
 from confidant.users.bmi import body_mass_index, who_category
 from confidant.users.models import Avatar, MedicalCard
@@ -44,41 +42,8 @@ from confidant.users.schemas import (
     Stats,
 )
 
-
-def email_index(rt: Runtime, email: str) -> str:
-    return rt.blind_index("email", email.strip().lower())
-
-
-def phone_index(rt: Runtime, phone: str) -> str:
-    return rt.blind_index("phone", phone)
-
-
-async def set_email(
-    rt: Runtime, session: AsyncSession, user: User, key: DataKey, email: str
-) -> None:
-    index = email_index(rt, email)
-    holder = await repository.user_by_email_index(session, index)
-    if holder is not None and holder.id != user.id:
-        raise Conflict("An account with this email already exists")
-    user.email_index = index
-    user.email_ct = key.encrypt_text(email, table="users", column="email", row_id=user.id)
-
-
-async def set_phone(
-    rt: Runtime, session: AsyncSession, user: User, key: DataKey, phone: str | None
-) -> None:
-    if phone is None:
-        user.phone_index = user.phone_ct = None
-        return
-    index = phone_index(rt, phone)
-    if await repository.phone_taken(session, index, except_user=user.id):
-        raise Conflict("An account with this phone number already exists")
-    user.phone_index = index
-    user.phone_ct = key.encrypt_text(phone, table="users", column="phone", row_id=user.id)
-
-
-def set_name(user: User, key: DataKey, name: str) -> None:
-    user.name_ct = key.encrypt_text(name, table="users", column="name", row_id=user.id)
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 
 def read_profile(user: User, key: DataKey) -> Profile:
@@ -126,6 +91,12 @@ def create_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCard:
     return card
 
 
+@auth_hooks.ACCOUNT_CREATED.subscribe
+async def _card_for_new_account(session: AsyncSession, user: User, key: DataKey) -> None:
+    """Every account starts with an empty medical card."""
+    create_card(session, user, key)
+
+
 def card_out(card: MedicalCard, key: DataKey) -> MedicalCardOut:
     return MedicalCardOut(**_open_card(card, key), updated_at=card.updated_at)
 
@@ -147,6 +118,11 @@ def update_card(card: MedicalCard, key: DataKey, changes: MedicalCardFields) -> 
 
 async def own_card(session: AsyncSession, user: User) -> MedicalCard:
     return await one_or_404(session, scoped(MedicalCard, user.id), missing="Medical card not found")
+
+
+async def registered_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCardOut:
+    """The card of an account that was just registered (new, or a guest's kept)."""
+    return card_out(await own_card(session, user), key)
 
 
 async def get_card(rt: Runtime, session: AsyncSession, user: User) -> MedicalCardOut:
@@ -217,17 +193,17 @@ async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePat
     key = await rt.keystore.user_key(user.id)
     sent = patch.model_fields_set
     if patch.name is not None:
-        set_name(user, key, patch.name)
+        auth_service.set_name(user, key, patch.name)
     if patch.email is not None:
-        await set_email(rt, session, user, key, patch.email)
+        await auth_service.set_email(rt, session, user, key, patch.email)
     if "phone" in sent:
-        await set_phone(rt, session, user, key, patch.phone)
+        await auth_service.set_phone(rt, session, user, key, patch.phone)
     if "avatar_url" in sent:
         user.avatar_url = str(patch.avatar_url) if patch.avatar_url else None
     if patch.preferences is not None:
         changes = patch.preferences.model_dump(exclude_none=True, by_alias=False)
         if changes.get("remember_chats") is False and user.preferences.get("remember_chats", True):
-            await rag_tasks.forget_chat_messages(session, user.id)
+            await hooks.CHATS_FORGOTTEN.fire(session, user.id)
         user.preferences = Preferences(**{**user.preferences, **changes}).model_dump()
     if patch.medical_card is not None:
         update_card(await own_card(session, user), key, patch.medical_card)
@@ -302,6 +278,5 @@ async def delete_account(rt: Runtime, session: AsyncSession, user: User) -> None
     """Destroy the data key first (committed on its own), then every row of the user."""
     await rt.keystore.destroy(user_key_owner(user.id))
     track_user(session, user.id)
-    rag_tasks.schedule_user_removal(session, user.id)
-    finetune_tasks.schedule_user_removal(session, user.id)
+    await hooks.ACCOUNT_DELETED.fire(session, user.id)
     await session.execute(delete(User).where(User.id == user.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +12,6 @@ from confidant.crypto.envelope import DataKey
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import NotFound
 from confidant.kit.repository import scoped
-from confidant.runtime import Runtime
 from confidant.safety import service as safety_service
 from confidant.safety.crisis import CrisisSignal
 from confidant.tracking.activity import refresh_stats
@@ -27,6 +27,9 @@ from confidant.wellbeing.schemas import (
     SubmittedOut,
     TrendOut,
 )
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
 
 HISTORY_LIMIT = 100
 SELF_HARM_SIGNAL = CrisisSignal("self_harm", "phq-9 item 9")
