@@ -161,6 +161,18 @@ def runtime_violations(graph: grimp.ImportGraph) -> list[str]:
     ]
 
 
+def repository_violations(graph: grimp.ImportGraph) -> list[str]:
+    """A domain's repository (its queries) imported from outside that domain's own
+    non-edge modules: other domains and routers go through its service."""
+    return [
+        describe(graph, importer, imported)
+        for importer, imported in module_imports(graph)
+        if imported.rsplit(".", 1)[-1] == "repository"
+        and unit_of(imported) not in FOUNDATIONS
+        and unit_of(importer) != unit_of(imported)
+    ]
+
+
 def fail_listing(problem: str, found: list[str], remedy: str) -> None:
     if found:
         lines = "\n".join(f"  {line}" for line in found)
@@ -203,6 +215,14 @@ def test_only_entry_points_import_the_runtime(graph: grimp.ImportGraph) -> None:
         "confidant.runtime is imported at run time outside main.py, cli.py and runtime.py",
         runtime_violations(graph),
         "import Runtime under `if TYPE_CHECKING:`, or take the narrow piece you use",
+    )
+
+
+def test_repositories_are_private_to_their_domain(graph: grimp.ImportGraph) -> None:
+    fail_listing(
+        "A domain's repository is imported from outside the domain's services",
+        repository_violations(graph),
+        "call the domain's service; models and schemas are the public types",
     )
 
 
@@ -261,7 +281,13 @@ def test_the_other_rules_report_their_violations() -> None:
         ("confidant.main", "confidant.rag.router"),
         ("confidant.diary.service", "confidant.runtime"),
         ("confidant.cli", "confidant.runtime"),
+        ("confidant.chats.ws", "confidant.chats.repository"),
+        ("confidant.chats.service", "confidant.chats.repository"),
+        ("confidant.diary.service", "confidant.kit.repository"),
     )
     assert foundation_violations(graph) == ["confidant.kit.db:1 import confidant.users.models"]
     assert router_violations(graph) == ["confidant.rag.router:1 import confidant.jobs.router"]
     assert runtime_violations(graph) == ["confidant.diary.service:1 import confidant.runtime"]
+    assert repository_violations(graph) == [
+        "confidant.chats.ws:1 import confidant.chats.repository"
+    ]

@@ -28,7 +28,8 @@ from confidant.chats.schemas import (
 from confidant.crypto.envelope import DataKey
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import NotFound
-from confidant.kit.pagination import Page, decode_cursor, split_page
+from confidant.kit.pagination import Page
+from confidant.kit.repository import keyset_page, owned, scoped
 from confidant.llm.base import ChatMessage
 from confidant.rag import service as rag_service
 from confidant.rag import tasks as rag_tasks
@@ -52,11 +53,12 @@ def chat_out(chat: Chat, key: DataKey) -> ChatOut:
     )
 
 
+async def find_chat(session: AsyncSession, user: User, chat_id: str) -> Chat | None:
+    return await session.scalar(scoped(Chat, user.id).where(Chat.id == chat_id))
+
+
 async def own_chat(session: AsyncSession, user: User, chat_id: str) -> Chat:
-    chat = await repository.chat_of(session, user.id, chat_id)
-    if chat is None:
-        raise NotFound("Chat not found")
-    return chat
+    return await owned(session, Chat, user.id, chat_id, missing="Chat not found")
 
 
 async def create_chat(
@@ -77,10 +79,15 @@ async def list_chats(
     rt: Runtime, session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> Page[ChatOut]:
     key = await rt.keystore.user_key(user.id)
-    after = decode_cursor(cursor, datetime) if cursor else None
-    chats = await repository.chats_page(session, user.id, after, limit + 1)
-    chats, next_cursor = split_page(chats, limit, lambda c: (c.updated_at, c.id))
-    return Page[ChatOut](items=[chat_out(c, key) for c in chats], next_cursor=next_cursor)
+    return await keyset_page(
+        session,
+        scoped(Chat, user.id),
+        lambda chat: chat_out(chat, key),
+        newest_first_by=Chat.updated_at,
+        kind=datetime,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def get_chat(rt: Runtime, session: AsyncSession, user: User, chat_id: str) -> ChatOut:
@@ -138,10 +145,15 @@ async def list_messages(
     """Newest first, for infinite scroll upwards."""
     key = await rt.keystore.user_key(user.id)
     chat = await own_chat(session, user, chat_id)
-    after = decode_cursor(cursor, datetime) if cursor else None
-    rows = await repository.messages_page(session, chat.id, after, limit + 1)
-    rows, next_cursor = split_page(rows, limit, lambda m: (m.created_at, m.id))
-    return Page[MessageOut](items=[message_out(m, key) for m in rows], next_cursor=next_cursor)
+    return await keyset_page(
+        session,
+        scoped(Message, user.id).where(Message.chat_id == chat.id),
+        lambda message: message_out(message, key),
+        newest_first_by=Message.created_at,
+        kind=datetime,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 # --- turns --------------------------------------------------------------------------------
@@ -164,7 +176,7 @@ async def recent_history(
 ) -> tuple[str | None, list[ChatMessage]]:
     """The chat's model and its latest messages, oldest first."""
     chat = await own_chat(session, user, chat_id)
-    rows = await repository.messages_page(session, chat.id, None, rt.settings.chat_history_messages)
+    rows = await repository.latest_messages(session, chat.id, rt.settings.chat_history_messages)
     return chat.model, [
         {"role": m.role, "content": message_out(m, key).content} for m in reversed(rows)
     ]
@@ -212,7 +224,7 @@ class Reply:
 async def store_turn(rt: Runtime, user: User, asked: MessageOut, reply: Reply) -> MessageOut:
     """Store the user's message and the companion's reply (committed together)."""
     async with rt.db.transaction() as session:
-        chat = await repository.chat_of(session, user.id, asked.chat_id)
+        chat = await find_chat(session, user, asked.chat_id)
         if chat is None:
             raise NotFound("Chat was deleted while the reply was written")
         key = await rt.keystore.user_key(user.id)
@@ -259,9 +271,7 @@ def _store_query(session: AsyncSession, key: DataKey, user: User, query: str, an
 
 
 async def get_query(rt: Runtime, session: AsyncSession, user: User, query_id: str) -> QueryRecord:
-    record = await repository.query_of(session, user.id, query_id)
-    if record is None:
-        raise NotFound("Query not found")
+    record = await owned(session, Query, user.id, query_id, missing="Query not found")
     key = await rt.keystore.user_key(user.id)
     return QueryRecord(
         query_id=record.id,

@@ -37,7 +37,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from confidant.auth import service as auth_service
 from confidant.auth.models import User
-from confidant.chats import repository
+from confidant.chats import service
 from confidant.chats.schemas import MessageCreate, MessageOut
 from confidant.companion.channels import chat_turn
 from confidant.companion.events import Crisis, Delta, Failed, Sources
@@ -76,7 +76,7 @@ async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
             principal = await auth_service.authenticate(rt, session, token or "")
             chat = None
             if RESOURCE_ID.fullmatch(chat_id):  # else not one of ours (a NUL, say)
-                chat = await repository.chat_of(session, principal.user.id, chat_id)
+                chat = await service.find_chat(session, principal.user, chat_id)
     except DomainError:
         await websocket.close(CLOSE_UNAUTHORIZED, "invalid or expired token")
         return

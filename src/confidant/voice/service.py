@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import InvalidInput, NotFound
+from confidant.kit.errors import InvalidInput
+from confidant.kit.repository import one_or_404, scoped
 from confidant.voice import audio
 from confidant.voice.audio import Pcm, Recording
 from confidant.voice.models import VoiceClip
@@ -146,13 +147,10 @@ async def get_clip(
     rt: Runtime, session: AsyncSession, user: User, clip_id: str
 ) -> tuple[str, bytes]:
     """The clip's content type and audio; 404 once it has expired."""
-    clip = await session.scalar(
-        select(VoiceClip).where(
-            VoiceClip.user_id == user.id, VoiceClip.id == clip_id, VoiceClip.expires_at > utcnow()
-        )
+    kept = scoped(VoiceClip, user.id).where(
+        VoiceClip.id == clip_id, VoiceClip.expires_at > utcnow()
     )
-    if clip is None:
-        raise NotFound("Audio not found, or no longer kept")
+    clip = await one_or_404(session, kept, missing="Audio not found, or no longer kept")
     key = await rt.keystore.user_key(user.id)
     data = key.decrypt(clip.audio_ct, table="voice_clips", column="audio", row_id=clip.id)
     return clip.content_type, data
