@@ -1,6 +1,6 @@
-"""The seven channels answer through one pipeline: a crisis message gets help first, the
-reply is written by the person's own adapter and grounded in their own notes, and the
-signal is recorded with its channel. Two people with the same notes, one with an
+"""The seven channels answer through one pipeline: the reply is written by the person's
+own adapter and grounded in their own notes, and a crisis message gets help first, with
+the signal recorded with its channel. Two people with the same notes, one with an
 adapter, ask the same thing on every channel; greedy decoding makes the adapter the
 only difference between their replies."""
 
@@ -37,6 +37,7 @@ from tests.voice.speech import spoken
 
 STREAMS = ("sse", "websocket")
 CRISIS = "I want to end my life"  # what the quick offline recogniser hears word for word
+CALM = "tell me about the canal and my sister"
 NOTES = [
     ("2026-03-02", "I walked by the canal tonight and thought about my life and my sister."),
     ("2026-03-03", "My life felt heavy today; I want a calmer week."),
@@ -105,81 +106,103 @@ async def new_chat(http: httpx.AsyncClient, account: Account) -> str:
     return str((await http.post("/api/chats", json={}, headers=account.headers)).json()["id"])
 
 
-async def over_rest(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
-    body = {"chatId": await new_chat(http, account), "content": CRISIS}
+async def over_rest(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
+    body = {"chatId": await new_chat(http, account), "content": text}
     turn = (await http.post("/api/messages", json=body, headers=account.headers)).json()
-    assert turn["crisis"] is True, turn
-    return {"first": None, "text": turn["reply"]["content"], "sources": turn["reply"]["sources"]}
+    reply = turn["reply"]
+    return {
+        "first": None,
+        "crisis": turn["crisis"],
+        "text": reply["content"],
+        "sources": reply["sources"],
+    }
 
 
-async def over_sse(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
-    body = {"chatId": await new_chat(http, account), "content": CRISIS}
+async def over_sse(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
+    body = {"chatId": await new_chat(http, account), "content": text}
     headers = {**account.headers, "Accept": "text/event-stream"}
     events = sse_events((await http.post("/api/messages", json=body, headers=headers)).text)
     final = events[-1]
     assert final[0] == "message", events
-    assert final[1]["crisis"] is True
-    return {"first": events[0][0], "text": final[1]["content"], "sources": final[1]["sources"]}
+    message = final[1]
+    return {
+        "first": events[0][0],
+        "crisis": message["crisis"],
+        "text": message["content"],
+        "sources": message["sources"],
+    }
 
 
-async def over_websocket(live: LiveServer, http: httpx.AsyncClient, account: Account) -> Any:
+async def over_websocket(
+    live: LiveServer, http: httpx.AsyncClient, account: Account, text: str
+) -> dict[str, Any]:
     url = f"{live.ws_url}/ws/chats/{await new_chat(http, account)}?token={account.access}"
     frames: list[dict[str, Any]] = []
     async with websockets.connect(url) as ws:
-        await ws.send(json.dumps({"type": "message", "content": CRISIS}))
+        await ws.send(json.dumps({"type": "message", "content": text}))
         while not frames or frames[-1]["type"] not in ("message", "error"):
             frames.append(json.loads(await asyncio.wait_for(ws.recv(), 60)))
     final = frames[-1]
     assert final["type"] == "message", frames
-    assert final["crisis"] is True
-    return {"first": frames[0]["type"], "text": final["content"], "sources": final["sources"]}
+    return {
+        "first": frames[0]["type"],
+        "crisis": final["crisis"],
+        "text": final["content"],
+        "sources": final["sources"],
+    }
 
 
-async def over_voice(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
+async def over_voice(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
     response = await http.post(
         "/api/messages/voice",
         data={"chatId": await new_chat(http, account)},
-        files={"audio": ("crisis.wav", spoken(CRISIS), "audio/wav")},
+        files={"audio": ("said.wav", spoken(text), "audio/wav")},
         headers=account.headers,
     )
     turn = response.json()
     assert response.status_code == 200, response.text
-    assert turn["crisis"] is True
-    assert turn["transcript"].lower() == CRISIS.lower()
-    return {"first": None, "text": turn["reply"]["content"], "sources": turn["reply"]["sources"]}
-
-
-async def over_query_api(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
-    answer = (
-        await http.post("/api/v1/query", json={"query": CRISIS}, headers=account.headers)
-    ).json()
-    return {"first": None, "text": answer["response"], "sources": answer["sources"]}
-
-
-async def over_openai(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {await api_key(http, account)}"}
-    body = {"model": "confidant", "messages": [{"role": "user", "content": CRISIS}]}
-    completion = (await http.post("/v1/chat/completions", json=body, headers=headers)).json()
-    text = completion["choices"][0]["message"]["content"]
-    return {"first": None, "text": text, "sources": completion["sources"]}
-
-
-async def over_rag(http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
-    answer = (
-        await http.post("/api/rag/query", json={"question": CRISIS}, headers=account.headers)
-    ).json()
-    return {"first": None, "text": answer["answer"], "sources": answer["sources"]}
-
-
-async def channels(live: LiveServer, http: httpx.AsyncClient, account: Account) -> dict[str, Any]:
+    reply = turn["reply"]
     return {
-        "rest": await over_rest(http, account),
-        "sse": await over_sse(http, account),
-        "websocket": await over_websocket(live, http, account),
-        "voice": await over_voice(http, account),
-        "query": await over_query_api(http, account),
-        "openai": await over_openai(http, account),
-        "rag": await over_rag(http, account),
+        "first": None,
+        "crisis": turn["crisis"],
+        "text": reply["content"],
+        "sources": reply["sources"],
+    }
+
+
+async def over_query_api(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
+    answer = (
+        await http.post("/api/v1/query", json={"query": text}, headers=account.headers)
+    ).json()
+    return {"first": None, "crisis": None, "text": answer["response"], "sources": answer["sources"]}
+
+
+async def over_openai(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {await api_key(http, account)}"}
+    body = {"model": "confidant", "messages": [{"role": "user", "content": text}]}
+    completion = (await http.post("/v1/chat/completions", json=body, headers=headers)).json()
+    written = completion["choices"][0]["message"]["content"]
+    return {"first": None, "crisis": None, "text": written, "sources": completion["sources"]}
+
+
+async def over_rag(http: httpx.AsyncClient, account: Account, text: str) -> dict[str, Any]:
+    answer = (
+        await http.post("/api/rag/query", json={"question": text}, headers=account.headers)
+    ).json()
+    return {"first": None, "crisis": None, "text": answer["answer"], "sources": answer["sources"]}
+
+
+async def channels(
+    live: LiveServer, http: httpx.AsyncClient, account: Account, text: str
+) -> dict[str, Any]:
+    return {
+        "rest": await over_rest(http, account, text),
+        "sse": await over_sse(http, account, text),
+        "websocket": await over_websocket(live, http, account, text),
+        "voice": await over_voice(http, account, text),
+        "query": await over_query_api(http, account, text),
+        "openai": await over_openai(http, account, text),
+        "rag": await over_rag(http, account, text),
     }
 
 
@@ -191,28 +214,33 @@ async def recorded_channels(rt: Runtime, account: Account) -> list[str]:
         return sorted(events)
 
 
-async def test_every_channel_helps_first_with_the_persons_adapter_and_notes(
-    live: LiveServer,
-) -> None:
+async def test_every_channel_uses_the_persons_adapter_and_notes(live: LiveServer) -> None:
     rt = live.runtime
-    resources = rt.crisis.resources_for(None)
     async with httpx.AsyncClient(base_url=live.url, timeout=120) as http:
         adapted, plain = await person(http), await person(http)
         await jobs_settled(rt.db)
         await give_adapter(rt, adapted)
-        theirs, others = await channels(live, http, adapted), await channels(live, http, plain)
-
+        theirs = await channels(live, http, adapted, CALM)
+        others = await channels(live, http, plain, CALM)
     for name, got in theirs.items():
-        if name in STREAMS:
-            assert got["first"] == "crisis", (name, got)  # help before sources and text
-        assert got["text"].startswith(resources), (name, got["text"])
         # the diary's notes (earlier channels' messages join them as they are indexed)
         assert "diary" in {s["sourceType"] for s in got["sources"]}, (name, got["sources"])
-        model_part, plain_part = (
-            got["text"][len(resources) :],
-            others[name]["text"][len(resources) :],
-        )
-        assert model_part != plain_part, f"{name}: the adapter was not applied"
+        assert got["text"] != others[name]["text"], f"{name}: the adapter was not applied"
+        if name in STREAMS:
+            assert got["first"] == "sources", (name, got)
+    assert await recorded_channels(rt, adapted) == []
+
+
+async def test_every_channel_helps_first(live: LiveServer) -> None:
+    rt = live.runtime
+    resources = rt.crisis.resources_for(None)
+    async with httpx.AsyncClient(base_url=live.url, timeout=120) as http:
+        account = await person(http)
+        answered = await channels(live, http, account, CRISIS)
+    for name, got in answered.items():
+        assert got["crisis"] is not False, name  # None: the API has no flag of its own
+        assert got["text"].startswith(resources), (name, got["text"])
+        if name in STREAMS:
+            assert got["first"] == "crisis", (name, got)  # before sources and text
     expected = sorted(["chat", "chat", "chat", "voice", "query", "openai", "rag"])
-    assert await recorded_channels(rt, adapted) == expected
-    assert await recorded_channels(rt, plain) == expected
+    assert await recorded_channels(rt, account) == expected

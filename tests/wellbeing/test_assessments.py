@@ -145,7 +145,12 @@ async def test_phq9_item_nine_above_zero_starts_the_crisis_flow(
             select(SafetyEvent).where(SafetyEvent.user_id == account.user_id)
         )
     assert event is not None
-    assert (event.channel, event.category) == ("assessment", "self_harm")
+    # item 9 asks about thoughts of being better off dead: passive ideation, by C-SSRS
+    assert (event.channel, event.category, event.severity) == (
+        "assessment",
+        "wish_dead",
+        "moderate",
+    )
 
 
 async def test_phq9_without_item_nine_is_no_crisis(

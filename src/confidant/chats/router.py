@@ -136,7 +136,7 @@ async def _sse_turn(events: AsyncIterator[Event[MessageOut]]) -> AsyncIterator[b
     async for event in events:
         if isinstance(event, Crisis):
             crisis = True
-            yield sse("crisis", {"resources": event.resources})
+            yield sse("crisis", {"resources": event.resources, "severity": event.severity})
         elif isinstance(event, Sources):
             yield sse("sources", [s.model_dump(mode="json", by_alias=True) for s in event.sources])
         elif isinstance(event, Delta):

@@ -9,7 +9,7 @@ its answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -156,6 +156,8 @@ async def list_messages(
     )
 
 
+SCREEN_WINDOW = timedelta(hours=24)  # how far back the crisis screen reads a chat
+
 # --- turns --------------------------------------------------------------------------------
 # The reply itself is written by `companion`; a chat keeps its history and its turns.
 
@@ -171,15 +173,33 @@ async def flag_chat(session: AsyncSession, user: User, chat_id: str) -> None:
     chat.flagged_at = chat.flagged_at or utcnow()
 
 
+@dataclass(frozen=True)
+class RecentHistory:
+    model: str | None  # the chat's own model, if one was picked
+    messages: list[ChatMessage]  # the latest messages, oldest first
+    user_turns_today: list[str]  # what the person said in the last day, oldest first
+
+
 async def recent_history(
     rt: Runtime, session: AsyncSession, user: User, chat_id: str, key: DataKey
-) -> tuple[str | None, list[ChatMessage]]:
-    """The chat's model and its latest messages, oldest first."""
+) -> RecentHistory:
+    """The chat's model, its latest messages, and the person's own recent turns (the
+    crisis screen reads those with a new message)."""
     chat = await own_chat(session, user, chat_id)
     rows = await repository.latest_messages(session, chat.id, rt.settings.chat_history_messages)
-    return chat.model, [
-        {"role": m.role, "content": message_out(m, key).content} for m in reversed(rows)
+    rows.reverse()
+    texts = [message_out(m, key).content for m in rows]
+    since = utcnow() - SCREEN_WINDOW
+    today = [
+        text
+        for m, text in zip(rows, texts, strict=True)
+        if m.role == "user" and m.created_at >= since
     ]
+    return RecentHistory(
+        chat.model,
+        [{"role": m.role, "content": text} for m, text in zip(rows, texts, strict=True)],
+        today,
+    )
 
 
 def draft_user_message(chat_id: str, content: str) -> MessageOut:

@@ -7,7 +7,8 @@ In:  {"type": "message", "content": "..."}, {"type": "stop"} (the reply being wr
      wav by default), then the recording (WAV, WebM, Ogg, MP3 or M4A; one file) as
      binary frames in order, then {"type": "voice.end"} to be answered or
      {"type": "voice.cancel"} to drop it.
-Out: {"type": "crisis", "resources": "..."} at once when a message needs help,
+Out: {"type": "crisis", "resources": "...", "severity": "high" | "moderate"} at once
+     when a message needs help (at "high" the reply is a fixed safety message),
      {"type": "sources", "sources": [...]}, {"type": "delta", "content": "..."},
      {"type": "message", ...stored reply..., "crisis": bool},
      {"type": "pong"}, {"type": "error", "error": {"code", "message", "details"}}
@@ -203,7 +204,7 @@ class ChatSocket:
         async for event in events:
             if isinstance(event, Crisis):
                 self.crisis = True
-                await self._send({"type": "crisis", "resources": event.resources})
+                await self._send_crisis(event)
             elif isinstance(event, Sources):
                 sources = [s.model_dump(mode="json", by_alias=True) for s in event.sources]
                 await self._send({"type": "sources", "sources": sources})
@@ -226,6 +227,11 @@ class ChatSocket:
             await self._send({"type": "stopped"})
         else:
             await self._send_message(turn.kept, self.crisis)
+
+    async def _send_crisis(self, event: Crisis) -> None:
+        await self._send(
+            {"type": "crisis", "resources": event.resources, "severity": event.severity}
+        )
 
     async def _send_message(self, message: MessageOut, crisis: bool) -> None:
         payload = message.model_dump(mode="json", by_alias=True)
@@ -250,7 +256,7 @@ class ChatSocket:
         if isinstance(event, Delta):
             await self._send({"type": "delta", "content": event.text})
         elif isinstance(event, Crisis):
-            await self._send({"type": "crisis", "resources": event.resources})
+            await self._send_crisis(event)
         elif isinstance(event, Transcribed):
             message = event.user_message.model_dump(mode="json", by_alias=True)
             await self._send(

@@ -17,9 +17,11 @@ Kept = TypeVar("Kept")
 
 @dataclass(frozen=True)
 class Crisis:
-    """Help, sent before retrieval and before the model start."""
+    """Help, sent before retrieval and before the model start; `severity` "high" means
+    the reply is the fixed safety message, not the model's."""
 
     resources: str
+    severity: str
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def _reply(prepared: PreparedReply, text: str, interrupted: bool) -> chats_service.Reply:
-    return chats_service.Reply(text, prepared.model.name, prepared.sources, interrupted)
+    return chats_service.Reply(text, prepared.author, prepared.sources, interrupted)
 
 
 @dataclass

@@ -25,13 +25,18 @@ from confidant.llm.context import fit_context
 from confidant.llm.generation import default_params, stream_reply
 from confidant.rag import answers as rag_answers
 from confidant.rag.schemas import SourceOut
+from confidant.safety import responses
 from confidant.safety import service as safety_service
+from confidant.safety.crisis import CrisisSignal
 from confidant.sensors import service as sensors_service
 
 if TYPE_CHECKING:
     from confidant.runtime import Runtime
 
 log = logging.getLogger("confidant.companion")
+
+SAFETY_AUTHOR = "confidant-safety"  # who "wrote" the fixed reply at the highest severity
+SCREENED_TURNS = 8  # the person's earlier turns the screen reads with a new message
 
 Kept = TypeVar("Kept")
 Kept_co = TypeVar("Kept_co", covariant=True)
@@ -61,9 +66,32 @@ class PreparedReply:
     params: GenerationParams
     crisis_resources: str | None
     sources: list[SourceOut] = field(default_factory=list)
+    fixed_reply: str | None = None  # the reviewed safety message, instead of the model
+
+    @property
+    def author(self) -> str:
+        return SAFETY_AUTHOR if self.fixed_reply is not None else self.model.name
 
     def deltas(self) -> AsyncGenerator[str, None]:
+        if self.fixed_reply is not None:
+            return _once(self.fixed_reply)
         return stream_reply(self.model, self.context, self.params, self.crisis_resources)
+
+
+async def _once(text: str) -> AsyncGenerator[str, None]:
+    yield text
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A crisis signal and the resources for it, in the person's language(s)."""
+
+    signal: CrisisSignal
+    resources: str
+
+    @property
+    def high(self) -> bool:
+        return responses.is_high(self.signal)
 
 
 class Keeper(Protocol[Kept_co]):
@@ -77,61 +105,100 @@ class KeepNothing:
         return None
 
 
-async def screen(rt: Runtime, ask: Ask) -> str | None:
-    """The crisis screen: on a signal, record it (and flag the chat), committed at once,
-    and return the resources in the person's language."""
-    signal = rt.crisis.screen(ask.text)
+@dataclass(frozen=True)
+class Known:
+    """What the database says about an ask: the person's recent turns (for the screen),
+    the conversation the reply continues, their model with its adapter, the wearable."""
+
+    earlier_turns: list[str]
+    history: list[ChatMessage]
+    model: ChatModel
+    wearable: str
+
+
+async def _known(rt: Runtime, ask: Ask) -> Known:
+    """One transaction; a chat that is not the person's is a 404 here."""
+    async with rt.db.transaction() as session:
+        key = await rt.keystore.user_key(ask.user.id)
+        model_name, history = ask.model_name, list(ask.history)
+        earlier = [m["content"] for m in history if m["role"] == "user"][-SCREENED_TURNS:]
+        if ask.chat_id is not None:
+            recent = await chats_service.recent_history(rt, session, ask.user, ask.chat_id, key)
+            history, earlier = recent.messages, recent.user_turns_today[-SCREENED_TURNS:]
+            model_name = model_name or recent.model
+        model = await finetune_service.personalize(
+            rt, session, ask.user.id, rt.models.for_reply(model_name)
+        )
+        wearable = await sensors_service.context_line(rt, session, ask.user, key)
+    return Known(earlier, history, model, wearable)
+
+
+async def screen(
+    rt: Runtime, ask: Ask, earlier_turns: Sequence[str] | None = None
+) -> Screened | None:
+    """The crisis screen, over the message and the person's earlier turns (by default
+    those in `ask.history`): on a signal, record it (and flag the chat), committed at
+    once, and return the resources in the person's language and, when the message is in
+    another, in that one too."""
+    if earlier_turns is None:
+        earlier_turns = [m["content"] for m in ask.history if m["role"] == "user"]
+    signal = rt.crisis.screen(ask.text, earlier_turns[-SCREENED_TURNS:])
     if signal is None:
         return None
     async with rt.db.transaction() as session:
         safety_service.record_signal(session, ask.user, signal, ask.channel, ask.chat_id)
         if ask.chat_id is not None:
             await chats_service.flag_chat(session, ask.user, ask.chat_id)
-    return rt.crisis.resources_for(ask.user.preferences.get("language"))
+    preferred = ask.user.preferences.get("language")
+    return Screened(signal, rt.crisis.resources_for(preferred, signal.language))
 
 
-async def prepare_reply(rt: Runtime, ask: Ask, crisis_resources: str | None) -> PreparedReply:
-    """Ground the reply in the person's notes and pick their model and adapter."""
-    # Retrieval (embedding the message) runs alongside the database work: it would
-    # otherwise add its whole time to the time to first token.
-    grounding = asyncio.create_task(_ground(rt, ask, crisis_resources is not None))
+async def prepare_reply(rt: Runtime, ask: Ask, screened: Screened | None) -> PreparedReply:
+    """Everything a reply needs, for an ask already screened: grounded in the person's
+    notes, with their model and adapter; at the highest severity, the fixed message."""
+    grounding = asyncio.create_task(_ground(rt, ask))
     try:
-        async with rt.db.transaction() as session:
-            key = await rt.keystore.user_key(ask.user.id)
-            model_name, history = ask.model_name, list(ask.history)
-            if ask.chat_id is not None:
-                chat_model, history = await chats_service.recent_history(
-                    rt, session, ask.user, ask.chat_id, key
-                )
-                model_name = model_name or chat_model
-            model = await finetune_service.personalize(
-                rt, session, ask.user.id, rt.models.for_reply(model_name)
-            )
-            wearable = await sensors_service.context_line(rt, session, ask.user, key)
-        grounded_prompt, sources = await grounding
+        return await _prepared(rt, ask, screened, await _known(rt, ask), grounding)
     finally:
         grounding.cancel()
+
+
+async def _prepared(
+    rt: Runtime,
+    ask: Ask,
+    screened: Screened | None,
+    known: Known,
+    grounding: asyncio.Task[tuple[str, list[SourceOut]]],
+) -> PreparedReply:
     params = ask.params or default_params(rt.settings)
-    system_prompt = "\n\n".join(
-        part for part in (grounded_prompt, wearable, *ask.instructions) if part
-    )
-    context = fit_context(
-        model,
-        system_prompt,
-        [*history, {"role": "user", "content": ask.text}],
-        reserve=params.max_new_tokens,
-    )
-    return PreparedReply(model, context, params, crisis_resources, sources)
-
-
-async def _ground(rt: Runtime, ask: Ask, in_crisis: bool) -> tuple[str, list[SourceOut]]:
+    if screened is not None and screened.high:
+        grounding.cancel()
+        language = screened.signal.language or ask.user.preferences.get("language")
+        fixed = responses.fixed_reply(screened.resources, language)
+        return PreparedReply(known.model, [], params, screened.resources, fixed_reply=fixed)
     try:
-        return await rag_answers.grounding(rt, ask.user, ask.text)
+        grounded_prompt, sources = await grounding
     except Exception:
-        if not in_crisis:
+        if screened is None:
             raise
         log.warning("retrieval failed during a crisis turn; answering without notes", exc_info=True)
-        return rt.settings.llm_system_prompt, []
+        grounded_prompt, sources = rt.settings.llm_system_prompt, []
+    instructions = [*ask.instructions, *([responses.STAY_WITH_THEM] if screened else [])]
+    system_prompt = "\n\n".join(
+        part for part in (grounded_prompt, known.wearable, *instructions) if part
+    )
+    context = fit_context(
+        known.model,
+        system_prompt,
+        [*known.history, {"role": "user", "content": ask.text}],
+        reserve=params.max_new_tokens,
+    )
+    resources = screened.resources if screened is not None else None
+    return PreparedReply(known.model, context, params, resources, sources)
+
+
+async def _ground(rt: Runtime, ask: Ask) -> tuple[str, list[SourceOut]]:
+    return await rag_answers.grounding(rt, ask.user, ask.text)
 
 
 async def converse(
@@ -139,20 +206,21 @@ async def converse(
 ) -> AsyncGenerator[Event[Kept], None]:
     """One turn as events: `Crisis` (at once), `Sources`, `Delta`s, then `Replied` with
     what the keeper stored; `Failed` ends it on a domain error."""
+    # Retrieval (embedding the message) starts at once, alongside the database work and
+    # the screen: help never waits on it, and an ordinary reply does not wait for it
+    # to start.
+    grounding = asyncio.create_task(_ground(rt, ask))
     try:
-        if ask.chat_id is not None:
-            await chats_service.require_chat(rt, ask.user, ask.chat_id)
-        resources = await screen(rt, ask)
+        known = await _known(rt, ask)
+        screened = await screen(rt, ask, known.earlier_turns)
+        if screened is not None:
+            yield Crisis(screened.resources, screened.signal.severity)
+        prepared = await _prepared(rt, ask, screened, known, grounding)
     except DomainError as error:
         yield Failed(error)
         return
-    if resources is not None:
-        yield Crisis(resources)
-    try:
-        prepared = await prepare_reply(rt, ask, resources)
-    except DomainError as error:
-        yield Failed(error)
-        return
+    finally:
+        grounding.cancel()
     yield Sources(prepared)
     parts: list[str] = []
     try:

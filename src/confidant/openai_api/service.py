@@ -82,7 +82,7 @@ KEEP_NOTHING = KeepNothing()
 
 def completion_body(completion: Completion, answer: Replied[None]) -> dict[str, Any]:
     prepared = answer.prepared
-    prompt_tokens = prepared.model.count_tokens(prepared.context)
+    prompt_tokens = prepared.model.count_tokens(prepared.context) if prepared.context else 0
     completion_tokens = approximate_tokens([{"role": "assistant", "content": answer.text}])
     return {
         "id": completion.id,

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+
+Severity = Literal["high", "moderate"]
 
 
 @dataclass(frozen=True)
 class CrisisSignal:
     category: str  # "suicide" | "self_harm" | a classifier's own label
+    severity: Severity
     source: str  # "phrases" | "classifier"
+    language: str | None = None
 
 
 class CrisisClassifier(Protocol):
@@ -39,18 +44,18 @@ class CrisisScreen:
         self._resources = resources_by_locale
         self.classifier = classifier
 
-    def screen(self, text: str) -> CrisisSignal | None:
+    def screen(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
         cleaned = text.replace("\u2019", "'")
         for benign in self._benign:
             cleaned = benign.sub(" ", cleaned)
         for category, pattern in self._patterns:
             if pattern.search(cleaned):
-                return CrisisSignal(category, "phrases")
+                return CrisisSignal(category, "high", "phrases")
         if self.classifier is not None and (label := self.classifier(text)):
-            return CrisisSignal(label, "classifier")
+            return CrisisSignal(label, "high", "classifier")
         return None
 
-    def resources_for(self, locale: str | None) -> str:
+    def resources_for(self, locale: str | None, text_language: str | None = None) -> str:
         """Resources for `en-GB`, else for `en`, else the international default."""
         for candidate in (locale, (locale or "").split("-")[0]):
             if candidate and candidate in self._resources:
@@ -74,3 +79,7 @@ class CrisisScreen:
 
 def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def detect_language(text: str) -> str | None:
+    return None

@@ -18,5 +18,6 @@ class SafetyEvent(Base):
     chat_id: Mapped[str | None] = mapped_column(ForeignKey("chats.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(32))
     detector: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(16), doc="high | moderate")
     channel: Mapped[str] = mapped_column(String(16))  # chat | query | openai | assessment
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -22,6 +22,7 @@ def record_signal(
             user_id=user.id,
             chat_id=chat_id,
             category=signal.category,
+            severity=signal.severity,
             detector=signal.source,
             channel=channel,
         )

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from confidant.runtime import Runtime
 
 HISTORY_LIMIT = 100
-SELF_HARM_SIGNAL = CrisisSignal("self_harm", "phq-9 item 9")
+# "Thoughts that you would be better off dead, or of hurting yourself": passive ideation.
+SELF_HARM_SIGNAL = CrisisSignal("wish_dead", "moderate", "phq-9 item 9")
 
 
 def instrument(assessment_id: str) -> Instrument:
