@@ -212,12 +212,14 @@ class CrisisScreen:
             return CrisisSignal(category, severity_of(category), "phrases", language)
         if self.classifier is not None and (label := self.classifier(text)):
             return CrisisSignal(label, severity_of(label), "classifier", detect_language(text))
-        if reading.cues and history:
+        if reading.cues:
             return self._conversation(reading, history)
         return None
 
     def _conversation(self, current: _Reading, history: Sequence[str]) -> CrisisSignal | None:
         score = _turn_score(current)
+        if len(history) == 0 and score + 1e-9 < THRESHOLD:
+            return None
         for distance, earlier in enumerate(reversed(history[-WINDOW:]), start=1):
             score += _turn_score(self._read(earlier)) * DECAY**distance
         if score + 1e-9 < THRESHOLD:
