@@ -77,7 +77,7 @@ WINDOW = 8
 DECAY = 0.75
 WEAK_CUE = 0.6
 FULL_SIGNAL = 1.0
-THRESHOLD = 1.0
+THRESHOLD = 0.9
 
 
 def severity_of(category: str) -> Severity:
