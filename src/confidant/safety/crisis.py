@@ -37,11 +37,13 @@ A signal in the current text alone always wins. Otherwise the screen scores the 
 each turn scores ``WEAK_CUE`` (0.6) per weak cue it holds (at most two count), or
 ``FULL_SIGNAL`` (1.0) if it held a signal of its own; a turn *k* turns back counts
 ``DECAY ** k`` (0.75 per turn), at most ``WINDOW`` (8) turns back. The current turn has
-to hold a weak cue itself; when the decayed sum reaches ``THRESHOLD`` (1.0) the screen
+to hold a weak cue itself; when the decayed sum reaches ``THRESHOLD`` (0.9) the screen
 flags with the current cue's category and source ``"conversation"``. So "I gave my
 guitar to my brother" (0.6 x 0.75 = 0.45) then "won't be needing my winter coat" (0.6)
-flags at the second turn (1.05), while the same two cues four turns apart do not
-(0.6 x 0.32 + 0.6 = 0.79).
+flags at the second turn (1.05); two cues still combine two turns apart (0.94), not
+three (0.85) or four (0.6 x 0.32 + 0.6 = 0.79). One message with two weak cues (1.2)
+flags on its own. An earlier turn that held a signal of its own counts 1.0, so a weak
+cue right after a flagged turn flags again (the caller records a signal once a turn).
 
 **The classifier hook** (``CrisisScreen.classifier``) is asked only when the phrases
 find nothing; it returns a category (one of the above, or its own label) or None.
