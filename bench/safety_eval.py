@@ -9,7 +9,7 @@ false-positive rate per benign category and per language, overall figures and th
 screening time per message, each beside its target. Prints figures only, never an
 item's text, so running it on the held-out split leaks nothing to whoever tunes.
 
-    PYTHONPATH=src python bench/safety_eval.py [--split test|train] [--classifier]
+    PYTHONPATH=src python bench/safety_eval.py [--split test|train] [--show-misses]
 """
 
 from __future__ import annotations
@@ -59,17 +59,10 @@ def mark(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("test", "train"), default="test")
-    parser.add_argument(
-        "--classifier", action="store_true", help="with the embedding classifier, if installed"
-    )
     parser.add_argument("--show-misses", action="store_true", help="train split only: print ids")
     args = parser.parse_args()
     items = load(args.split)
     screen = CrisisScreen.from_files()
-    if args.classifier:
-        from confidant.safety.semantic import load_classifier
-
-        screen.classifier = load_classifier()
     recall: dict[str, list[bool]] = defaultdict(list)
     recall_language: dict[str, list[bool]] = defaultdict(list)
     fp: dict[str, list[bool]] = defaultdict(list)
