@@ -53,8 +53,8 @@ def test_figures_of_speech_are_not_crises(text: str) -> None:
 
 def test_classifier_hook_catches_what_phrases_miss() -> None:
     screen = CrisisScreen.from_files()
-    screen.classifier = lambda text: "suicide" if "unalive" in text else None
-    signal = screen.screen("i want to unalive")
+    screen.classifier = lambda text: "active_thoughts" if "zorp" in text else None
+    signal = screen.screen("i want to zorp")
     assert signal is not None
     assert signal.source == "classifier"
     assert screen.screen("a calm day") is None
@@ -89,7 +89,9 @@ async def test_a_crisis_message_gets_resources_first_flags_and_records(
         events = list(
             await session.scalars(select(SafetyEvent).where(SafetyEvent.user_id == account.user_id))
         )
-    assert [(e.category, e.channel, e.chat_id) for e in events] == [("suicide", "chat", chat["id"])]
+    assert [(e.category, e.channel, e.chat_id) for e in events] == [
+        ("wish_dead", "chat", chat["id"])
+    ]
 
     calm = await client.post(
         "/api/messages",

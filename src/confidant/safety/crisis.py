@@ -1,10 +1,61 @@
-"""The crisis screen: phrase lists (a data file) plus an optional classifier hook."""
+"""The crisis screen: clinical categories in five languages, the conversation as a whole,
+and an optional classifier hook.
+
+**Categories.** Detection is organised by the categories of the Columbia Suicide Severity
+Rating Scale (C-SSRS), plus two statements that predict risk:
+
+===============  ==========  ==================================================
+category         severity    what is heard
+===============  ==========  ==================================================
+intent           high        "I'm going to do it tonight"
+plan             high        a date, a place, a way picked; a plan made
+method           high        pills counted, a bridge, a train, a rope
+preparatory      high        goodbye letters, giving things away, a note
+active_thoughts  moderate    thinking of suicide, of killing oneself
+self_harm        moderate    cutting, burning, hurting oneself
+wish_dead        moderate    wishing to be dead, not to wake up, not to live
+hopelessness     moderate    nothing will get better, no way out
+burden           moderate    they would be better off without me
+===============  ==========  ==================================================
+
+**Matching.** Each language has a data file, ``data/crisis_<lang>.json`` (en, es, de, fr,
+vi), with the regular expressions of each category, the *benign* spans (figures of
+speech, prevention work, news, fiction, grief, medical talk, negations) and the *weak*
+cues that only count over several turns. A message is normalised before matching:
+casefolded, accents and diacritics stripped (Vietnamese too, so "tôi không muốn sống"
+and "toi khong muon song" read alike), apostrophes dropped ("don't" and "dont" read
+alike), punctuation other than sentence ends turned to spaces, runs of one letter
+shortened ("diiiie" is "die"). Then the benign spans are blanked out and each
+category's one combined expression per language is searched, highest severity first.
+Patterns are written for the first person and allow a few words in between, typos and
+missing apostrophes; macros such as ``{I}`` (a first-person subject) and ``{W}`` (one
+optional word) are defined in each file and expanded when it is loaded.
+
+**The conversation.** ``screen(text, history)`` takes the person's earlier messages in
+this conversation, oldest first, already limited by the caller to the recent window.
+A signal in the current text alone always wins. Otherwise the screen scores the turns:
+each turn scores ``WEAK_CUE`` (0.6) per weak cue it holds (at most two count), or
+``FULL_SIGNAL`` (1.0) if it held a signal of its own; a turn *k* turns back counts
+``DECAY ** k`` (0.75 per turn), at most ``WINDOW`` (8) turns back. The current turn has
+to hold a weak cue itself; when the decayed sum reaches ``THRESHOLD`` (0.9) the screen
+flags with the current cue's category and source ``"conversation"``. So "I gave my
+guitar to my brother" (0.6 x 0.75 = 0.45) then "won't be needing my winter coat" (0.6)
+flags at the second turn (1.05); two cues still combine two turns apart (0.94), not
+three (0.85) or four (0.6 x 0.32 + 0.6 = 0.79). One message with two weak cues (1.2)
+flags on its own. An earlier turn that held a signal of its own counts 1.0, so a weak
+cue right after a flagged turn flags again (the caller records a signal once a turn).
+
+**The classifier hook** (``CrisisScreen.classifier``) is asked only when the phrases
+find nothing; it returns a category (one of the above, or its own label) or None.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -12,13 +63,44 @@ from typing import Literal, Protocol
 
 Severity = Literal["high", "moderate"]
 
+LANGUAGES = ("en", "es", "de", "fr", "vi")
+HIGH: tuple[str, ...] = ("intent", "plan", "method", "preparatory")
+MODERATE: tuple[str, ...] = (
+    "active_thoughts",
+    "self_harm",
+    "wish_dead",
+    "burden",
+    "hopelessness",
+)
+CATEGORIES: tuple[str, ...] = HIGH + MODERATE  # the order in which they are tried
+
+# The conversation: see the module docstring.
+WINDOW = 8
+DECAY = 0.75
+WEAK_CUE = 0.6
+FULL_SIGNAL = 1.0
+THRESHOLD = 0.9
+
+
+def severity_of(category: str) -> Severity:
+    """High for intent, plan, method and preparatory acts; moderate for the rest
+    (a classifier's own label too)."""
+    return "high" if category in HIGH else "moderate"
+
 
 @dataclass(frozen=True)
 class CrisisSignal:
-    category: str  # "suicide" | "self_harm" | a classifier's own label
+    category: str  # one of CATEGORIES, or a classifier's own label
     severity: Severity
-    source: str  # "phrases" | "classifier"
-    language: str | None = None
+    source: str = "phrases"  # "phrases" | "classifier" | "conversation"
+    language: str | None = None  # the language the signal was heard in, when known
+
+    def __post_init__(self) -> None:
+        # The old two-argument form, CrisisSignal(category, source), still reads right
+        # until its callers move on: the severity follows from the category.
+        if self.severity not in ("high", "moderate"):
+            object.__setattr__(self, "source", self.severity)
+            object.__setattr__(self, "severity", severity_of(self.category))
 
 
 class CrisisClassifier(Protocol):
@@ -27,49 +109,189 @@ class CrisisClassifier(Protocol):
     def __call__(self, text: str) -> str | None: ...
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
+_PUNCTUATION = re.compile(r"[^\w\s.!?;]+|_")
+_SENTENCE_END = re.compile(r"[.!?;]+")
+_RUNS = re.compile(r"(\w)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """Casefold, strip accents and diacritics, drop apostrophes, keep sentence ends as
+    ' . ' tokens, shorten letter runs, collapse spaces."""
+    folded = text.casefold().replace("\u0111", "d").translate(_APOSTROPHES)
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
+    stripped = _PUNCTUATION.sub(" ", stripped)
+    stripped = _SENTENCE_END.sub(" . ", stripped)
+    stripped = _RUNS.sub(r"\1", stripped)
+    return " " + _SPACES.sub(" ", stripped).strip() + " "
+
+
+@dataclass(frozen=True)
+class _Language:
+    code: str
+    benign: re.Pattern[str] | None
+    categories: tuple[tuple[str, re.Pattern[str]], ...]
+    weak: tuple[tuple[str, re.Pattern[str]], ...]
+    no_local_line: str | None
+
+
+_MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+def _expand(pattern: str, macros: Mapping[str, str]) -> str:
+    for _ in range(8):
+        expanded = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise ValueError(f"crisis patterns: macros nest too deep in {pattern!r}")
+
+
+def _combine(patterns: Sequence[str], macros: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{_expand(p, macros)})" for p in patterns))
+
+
+def _compile_language(code: str, data: Mapping[str, object]) -> _Language:
+    macros = {str(k): str(v) for k, v in _mapping(data.get("macros")).items()}
+    categories = []
+    for category, patterns in _mapping(data.get("categories")).items():
+        if category not in CATEGORIES:
+            raise ValueError(f"crisis_{code}.json: unknown category {category!r}")
+        if (compiled := _combine(_strings(patterns), macros)) is not None:
+            categories.append((category, compiled))
+    categories.sort(key=lambda item: CATEGORIES.index(item[0]))
+    weak = []
+    for category, patterns in _mapping(data.get("weak")).items():
+        if (compiled := _combine(_strings(patterns), macros)) is not None:
+            weak.append((category, compiled))
+    notice = data.get("no_local_line")
+    return _Language(
+        code=code,
+        benign=_combine(_strings(data.get("benign")), macros),
+        categories=tuple(categories),
+        weak=tuple(weak),
+        no_local_line=notice if isinstance(notice, str) else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one message holds: its own signal, or the weak cues heard in it."""
+
+    signal: tuple[str, str] | None  # (category, language)
+    cues: tuple[tuple[str, str], ...]  # (category, language) per weak cue
+
+
 class CrisisScreen:
     def __init__(
         self,
-        phrases: dict[str, object],
-        resources_by_locale: dict[str, str],
+        phrases: Mapping[str, object],
+        resources_by_locale: Mapping[str, str],
         classifier: CrisisClassifier | None = None,
     ) -> None:
-        self._benign = [re.compile(p, re.IGNORECASE) for p in _strings(phrases.get("benign"))]
-        self._patterns: list[tuple[str, re.Pattern[str]]] = []
-        for language, categories in phrases.items():
-            if language.startswith("_") or language == "benign" or not isinstance(categories, dict):
-                continue
-            for category, patterns in categories.items():
-                self._patterns += [(category, re.compile(p, re.IGNORECASE)) for p in patterns]
-        self._resources = resources_by_locale
+        """`phrases`: language code -> that language's data (see the module docstring)."""
+        self._languages = tuple(
+            _compile_language(code, _mapping(data))
+            for code, data in phrases.items()
+            if not code.startswith("_")
+        )
+        self._resources = dict(resources_by_locale)
         self.classifier = classifier
+        self._read = functools.lru_cache(maxsize=2048)(self._read_uncached)
 
     def screen(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
-        cleaned = text.replace("\u2019", "'")
-        for benign in self._benign:
-            cleaned = benign.sub(" ", cleaned)
-        for category, pattern in self._patterns:
-            if pattern.search(cleaned):
-                return CrisisSignal(category, "high", "phrases")
+        """The signal in `text`, or in `text` read with the person's earlier messages
+        (`history`, oldest first); None when there is none."""
+        reading = self._read(text)
+        if reading.signal is not None:
+            category, language = reading.signal
+            return CrisisSignal(category, severity_of(category), "phrases", language)
         if self.classifier is not None and (label := self.classifier(text)):
-            return CrisisSignal(label, "high", "classifier")
+            return CrisisSignal(label, severity_of(label), "classifier", detect_language(text))
+        if reading.cues:
+            return self._conversation(reading, history)
         return None
 
+    def _conversation(self, current: _Reading, history: Sequence[str]) -> CrisisSignal | None:
+        score = _turn_score(current)
+        if len(history) == 0 and score + 1e-9 < THRESHOLD:
+            return None
+        for distance, earlier in enumerate(reversed(history[-WINDOW:]), start=1):
+            score += _turn_score(self._read(earlier)) * DECAY**distance
+        if score + 1e-9 < THRESHOLD:
+            return None
+        category, language = min(current.cues, key=lambda cue: CATEGORIES.index(cue[0]))
+        return CrisisSignal(category, severity_of(category), "conversation", language)
+
+    def _read_uncached(self, text: str) -> _Reading:
+        normal = normalise(text)
+        cleaned = {}
+        for language in self._languages:
+            cleaned[language.code] = (
+                language.benign.sub(" ~ ", normal) if language.benign is not None else normal
+            )
+        best: tuple[int, str, str] | None = None
+        for language in self._languages:
+            for category, pattern in language.categories:
+                rank = CATEGORIES.index(category)
+                if best is not None and rank >= best[0]:
+                    break
+                if pattern.search(cleaned[language.code]):
+                    best = (rank, category, language.code)
+                    break
+        if best is not None:
+            return _Reading((best[1], best[2]), ())
+        cues = []
+        for language in self._languages:
+            for category, pattern in language.weak:
+                cues += [(category, language.code)] * len(
+                    pattern.findall(cleaned[language.code])[:2]
+                )
+        return _Reading(None, tuple(cues[:2]))
+
     def resources_for(self, locale: str | None, text_language: str | None = None) -> str:
-        """Resources for `en-GB`, else for `en`, else the international default."""
-        for candidate in (locale, (locale or "").split("-")[0]):
+        """Resources for `en-GB`, else for `en`, else the international default. With
+        `text_language` other than the preferred locale's language, those of the text's
+        language follow. A language without a verified local line gets the international
+        resources, said so in that language; no number is ever made up."""
+        preferred = self._lookup(locale)
+        if not text_language or _base(text_language) == _base(locale or ""):
+            return preferred
+        other = self._lookup(text_language)
+        if other == preferred:
+            return preferred
+        default = self._resources["default"]
+        if preferred.endswith(default) and other.endswith(default) and other != default:
+            other = other[: -len(default)].rstrip()  # the notice alone: no default twice
+        return f"{preferred}\n\n{other}"
+
+    def _lookup(self, locale: str | None) -> str:
+        for candidate in (locale, _base(locale or "")):
             if candidate and candidate in self._resources:
                 return self._resources[candidate]
+        base = _base(locale or "")
+        for language in self._languages:
+            if language.code == base and language.no_local_line:
+                return f"{language.no_local_line}\n\n{self._resources['default']}"
         return self._resources["default"]
 
     @classmethod
     def from_files(cls, resources_file: Path | None = None) -> CrisisScreen:
         data = resources.files("confidant.safety") / "data"
-        phrases = json.loads((data / "crisis_phrases.json").read_text())
+        phrases = {
+            code: json.loads((data / f"crisis_{code}.json").read_text(encoding="utf-8"))
+            for code in LANGUAGES
+        }
         resource_text = (
-            resources_file.read_text()
+            resources_file.read_text(encoding="utf-8")
             if resources_file
-            else (data / "crisis_resources.json").read_text()
+            else (data / "crisis_resources.json").read_text(encoding="utf-8")
         )
         by_locale = json.loads(resource_text)
         if "default" not in by_locale:
@@ -77,9 +299,68 @@ class CrisisScreen:
         return cls(phrases, by_locale)
 
 
-def _strings(value: object) -> list[str]:
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+def _turn_score(reading: _Reading) -> float:
+    if reading.signal is not None:
+        return FULL_SIGNAL
+    return WEAK_CUE * len(reading.cues)
+
+
+def _base(locale: str) -> str:
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+# detect_language: stopwords (on the normalised text) and letters only one language has.
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "i im ive the and to of is it my me you that this was not dont cant with have "
+        "just be so what for want its at are all like about but do anymore feel".split()
+    ),
+    "es": frozenset(
+        "yo que el la los las de y en un una no mi me es por con para lo se ya mas "
+        "pero como estoy todo quiero muy porque esta nada".split()
+    ),
+    "de": frozenset(
+        "ich und nicht der die das ist es mich mir mein ein eine zu ja auch mehr "
+        "bin habe wie was noch nur so dass kann will aber einfach".split()
+    ),
+    "fr": frozenset(
+        "je et le la les de des un une ne pas plus est mon ma mes moi que qui en "
+        "suis jai cest ce pour tout avec au du rien vraiment".split()
+    ),
+    "vi": frozenset(
+        "toi khong la va cua minh co nhung mot cai nay duoc nua em anh roi gi "
+        "voi cho den se da dang thi nguoi muon lam".split()
+    ),
+}
+_MARKS = {
+    "vi": re.compile(r"[ăơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"),
+    "de": re.compile(r"[äöüß]"),
+    "es": re.compile(r"[ñ¿¡]"),
+    "fr": re.compile(r"[çœèêëîïûù]"),
+}
+_WORD = re.compile(r"[a-z]+")
 
 
 def detect_language(text: str) -> str | None:
-    return None
+    """en, es, de, fr or vi by stopwords and telling letters; None when unsure."""
+    lower = text.casefold()
+    scores = {code: 0.0 for code in _STOPWORDS}
+    for code, marks in _MARKS.items():
+        scores[code] += 2.0 * min(len(marks.findall(lower)), 3)
+    for word in _WORD.findall(normalise(text)):
+        for code, words in _STOPWORDS.items():
+            if word in words:
+                scores[code] += 1.0
+    best = max(scores, key=lambda code: scores[code])
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] < 1.0 or ranked[0] == ranked[1]:
+        return None
+    return best
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
