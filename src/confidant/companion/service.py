@@ -1,9 +1,13 @@
 """prepare_reply and converse: how every channel answers a person.
 
-The order is fixed here, once: the crisis screen first (so help never waits on
-retrieval or on the model), then grounding in the person's own notes and their
-adapter, then the model. A reply cut short (Stop, a client gone, a barge-in) is kept
-as far as it was written, marked interrupted.
+The order is fixed here, once. Retrieval starts at once, in parallel; one transaction
+loads the chat (404 when not theirs), the person's recent turns, their adapter and the
+wearable line; the crisis screen runs next and its help is sent before anything waits
+on retrieval or on the model; then grounding in the person's own notes; the model last.
+The severity decides the reply: at high severity the fixed safety message, not the
+model; at moderate the model after the resources, told to stay with the person. A reply
+cut short (Stop, a client gone, a barge-in) is kept as far as it was written, marked
+interrupted.
 """
 
 from __future__ import annotations
