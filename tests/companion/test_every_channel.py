@@ -214,6 +214,7 @@ async def recorded_channels(rt: Runtime, account: Account) -> list[str]:
         return sorted(events)
 
 
+@pytest.mark.slow  # trains an adapter and answers 14 turns: make test, not make check
 async def test_every_channel_uses_the_persons_adapter_and_notes(live: LiveServer) -> None:
     rt = live.runtime
     async with httpx.AsyncClient(base_url=live.url, timeout=120) as http:
