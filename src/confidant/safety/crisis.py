@@ -324,6 +324,13 @@ class CrisisScreen:
         return cls(phrases, by_locale)
 
 
+# Words that may stand between a preposition and the person it governs ("for my sister").
+_DETERMINERS = frozenset(
+    "my the a an his her our their mi mis su sus el la los las un una mon ma mes son sa ses "
+    "le les mein meine meinem meiner meinen der die dem den seiner seinem ihrer ihrem".split()
+)
+
+
 def _about_the_writer(language: _Language, text: str, match: re.Match[str]) -> bool:
     """False when the match is someone else's: said in a sentence set in prevention or
     training work, or with a third-person subject nearer before it than any first person
@@ -341,7 +348,11 @@ def _about_the_writer(language: _Language, text: str, match: re.Match[str]) -> b
     last = None
     for found in language.person.finditer(text, start, match.start()):
         before = text[max(start, found.start() - 24) : found.start()].split()[-2:]
-        if found.lastgroup == "third" and language.objects.intersection(before):
+        governed = bool(before) and (
+            before[-1] in language.objects
+            or (len(before) == 2 and before[-1] in _DETERMINERS and before[0] in language.objects)
+        )
+        if found.lastgroup == "third" and governed:
             continue
         last = found
     return last is None or last.lastgroup != "third"
