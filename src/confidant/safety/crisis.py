@@ -346,7 +346,9 @@ def _about_the_writer(language: _Language, text: str, match: re.Match[str]) -> b
     if language.person is None:
         return True
     last = None
-    for found in language.person.finditer(text, start, match.start()):
+    for found in language.person.finditer(text, start):
+        if found.end() > match.start():
+            break
         before = text[max(start, found.start() - 24) : found.start()].split()[-2:]
         governed = bool(before) and (
             before[-1] in language.objects
