@@ -31,6 +31,15 @@ Patterns are written for the first person and allow a few words in between, typo
 missing apostrophes; macros such as ``{I}`` (a first-person subject) and ``{W}`` (one
 optional word) are defined in each file and expanded when it is loaded.
 
+**Whose words.** A match counts only when it is about the writer. Each file lists
+``first_person`` and ``third_person`` words, ``object_markers`` and ``context`` phrases.
+A match is set aside when its sentence is set in prevention or training work (a helpline,
+a volunteer course, warning signs, "if someone says..."), or when the nearest person
+named before it in its sentence is someone else ("my cousin says he wants to die") and
+the match itself names no first person ("they'd be better off without me" still
+counts). A person right after a preposition ("letters for my sister") is no subject
+and is skipped; the writer's own possessive ("my", "mi", "mon", "mein") is first person.
+
 **The conversation.** ``screen(text, history)`` takes the person's earlier messages in
 this conversation, oldest first, already limited by the caller to the recent window.
 A signal in the current text alone always wins. Otherwise the screen scores the turns:
