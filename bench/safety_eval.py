@@ -1,4 +1,4 @@
-"""Crisis-screen quality on the evaluation set (bench/data/crisis_eval/{train,test}.jsonl).
+"""Crisis-screen quality on the evaluation set (bench/data/crisis_eval/{train,dev,test}.jsonl).
 
 Each item is a person's messages in one conversation (one turn or several), labelled
 crisis (with its C-SSRS category) or benign (with the kind of hard negative). Every turn
@@ -9,7 +9,9 @@ false-positive rate per benign category and per language, overall figures and th
 screening time per message, each beside its target. Prints figures only, never an
 item's text, so running it on the held-out split leaks nothing to whoever tunes.
 
-    PYTHONPATH=src python bench/safety_eval.py [--split test|train] [--show-misses]
+    PYTHONPATH=src python bench/safety_eval.py [--split test|dev|train] [--show-misses]
+
+Tune on train and dev only; the test split is held out.
 """
 
 from __future__ import annotations
@@ -58,8 +60,10 @@ def mark(ok: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("test", "train"), default="test")
-    parser.add_argument("--show-misses", action="store_true", help="train split only: print ids")
+    parser.add_argument("--split", choices=("test", "dev", "train"), default="test")
+    parser.add_argument(
+        "--show-misses", action="store_true", help="train and dev splits only: print ids"
+    )
     args = parser.parse_args()
     items = load(args.split)
     screen = CrisisScreen.from_files()
@@ -124,8 +128,8 @@ def main() -> int:
     p50_ok = mark(p50 <= TARGET_P50_MS)
     print(f"  screen p50         {p50:.3f} ms  target <= {TARGET_P50_MS} ms  {p50_ok}")
     print(f"  screen p95         {p95:.3f} ms")
-    if args.show_misses and args.split == "train":
-        print("\nwrong on train:", " ".join(misses))
+    if args.show_misses and args.split in ("train", "dev"):
+        print(f"\nwrong on {args.split}:", " ".join(misses))
     return 0
 
 

@@ -118,6 +118,57 @@ def test_the_category_is_recorded(text: str, category: str) -> None:
     assert signal.category == category
 
 
+# General forms of each category rather than one scenario each (written for these tests).
+GENERAL_FORMS = [
+    "some nights i hope i simply dont wake up",
+    "i would rather not exist at all",
+    "might be time for me to check out for good",
+    "i wish i had never been born",
+    "there is no point in living like this",
+    "honestly nothing is ever going to get better",
+    "i only cause problems for the people i love",
+    "stood on the bridge tonight wondering how easy it would be to jump",
+    "i know where the pills are kept",
+    "saturday is the day",
+    "i scratched my arm with a blade on purpose",
+    "ojalá no despertara nunca, solo causo problemas a todos",
+    "es gibt keinen ausweg mehr für mich",
+    "je ne cause que des problèmes à ma famille",
+    "mình chỉ gây rắc rối cho mọi người thôi",
+    "toi muon chet",
+]
+
+# Someone else at risk, or prevention work, with no sign that the writer is.
+NOT_THE_WRITER = [
+    "my cousin says he wants to die and i dont know what to say to him",
+    "my flatmate has been cutting her arms again, how can i help",
+    "in the volunteer training we practise replying to a caller who wants to end it all",
+    "mi prima dice que quiere morirse y no sé cómo ayudarla",
+    "mein Kollege meinte, er will nicht mehr leben",
+    "ma voisine dit qu'elle veut en finir",
+    "chồng tôi bảo không muốn sống nữa, tôi sợ lắm",
+]
+
+
+@pytest.mark.parametrize("text", GENERAL_FORMS)
+def test_general_forms_flag(text: str) -> None:
+    assert SCREEN.screen(text) is not None, text
+
+
+@pytest.mark.parametrize("text", NOT_THE_WRITER)
+def test_someone_elses_risk_does_not_flag(text: str) -> None:
+    assert SCREEN.screen(text) is None, text
+
+
+def test_the_writers_own_words_flag_beside_someone_elses() -> None:
+    assert SCREEN.screen("my sister is fine but i want to die") is not None
+    assert SCREEN.screen("my mum keeps telling me i want to die too much") is not None
+    assert (
+        SCREEN.screen("my brother is doing great, they would all be better off without me")
+        is not None
+    )
+
+
 @pytest.mark.parametrize(("language", "text"), BENIGN)
 def test_benign_traps_do_not_flag(language: str, text: str) -> None:
     assert SCREEN.screen(text) is None, text

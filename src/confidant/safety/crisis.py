@@ -31,6 +31,15 @@ Patterns are written for the first person and allow a few words in between, typo
 missing apostrophes; macros such as ``{I}`` (a first-person subject) and ``{W}`` (one
 optional word) are defined in each file and expanded when it is loaded.
 
+**Whose words.** A match counts only when it is about the writer. Each file lists
+``first_person`` and ``third_person`` words, ``object_markers`` and ``context`` phrases.
+A match is set aside when its sentence is set in prevention or training work (a helpline,
+a volunteer course, warning signs, "if someone says..."), or when the nearest person
+named before it in its sentence is someone else ("my cousin says he wants to die") and
+the match itself names no first person ("they'd be better off without me" still
+counts). A person right after a preposition ("letters for my sister") is no subject
+and is skipped; the writer's own possessive ("my", "mi", "mon", "mein") is first person.
+
 **The conversation.** ``screen(text, history)`` takes the person's earlier messages in
 this conversation, oldest first, already limited by the caller to the recent window.
 A signal in the current text alone always wins. Otherwise the screen scores the turns:
@@ -137,6 +146,10 @@ class _Language:
     categories: tuple[tuple[str, re.Pattern[str]], ...]
     weak: tuple[tuple[str, re.Pattern[str]], ...]
     no_local_line: str | None
+    person: re.Pattern[str] | None = None  # groups "third" and "first"
+    first: re.Pattern[str] | None = None
+    context: re.Pattern[str] | None = None
+    objects: frozenset[str] = frozenset()  # words after which a person is no subject
 
 
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -171,13 +184,31 @@ def _compile_language(code: str, data: Mapping[str, object]) -> _Language:
         if (compiled := _combine(_strings(patterns), macros)) is not None:
             weak.append((category, compiled))
     notice = data.get("no_local_line")
+    first = _words([_expand(p, macros) for p in _strings(data.get("first_person"))])
+    third = _words([_expand(p, macros) for p in _strings(data.get("third_person"))])
     return _Language(
         code=code,
         benign=_combine(_strings(data.get("benign")), macros),
         categories=tuple(categories),
         weak=tuple(weak),
         no_local_line=notice if isinstance(notice, str) else None,
+        person=_people(third, first),
+        first=first,
+        context=_words([_expand(p, macros) for p in _strings(data.get("context"))]),
+        objects=frozenset(_strings(data.get("object_markers"))),
     )
+
+
+def _people(third: re.Pattern[str] | None, first: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    if third is None or first is None:
+        return None
+    return re.compile(f"(?P<third>{third.pattern})|(?P<first>{first.pattern})")
+
+
+def _words(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -242,7 +273,10 @@ class CrisisScreen:
                 rank = CATEGORIES.index(category)
                 if best is not None and rank >= best[0]:
                     break
-                if pattern.search(cleaned[language.code]):
+                if any(
+                    _about_the_writer(language, cleaned[language.code], match)
+                    for match in pattern.finditer(cleaned[language.code])
+                ):
                     best = (rank, category, language.code)
                     break
         if best is not None:
@@ -297,6 +331,42 @@ class CrisisScreen:
         if "default" not in by_locale:
             raise ValueError("the crisis resources file needs a 'default' entry")
         return cls(phrases, by_locale)
+
+
+# Words that may stand between a preposition and the person it governs ("for my sister").
+_DETERMINERS = frozenset(
+    "my the a an his her our their mi mis su sus el la los las un una mon ma mes son sa ses "
+    "le les mein meine meinem meiner meinen der die dem den seiner seinem ihrer ihrem".split()
+)
+
+
+def _about_the_writer(language: _Language, text: str, match: re.Match[str]) -> bool:
+    """False when the match is someone else's: said in a sentence set in prevention or
+    training work, or with a third-person subject nearer before it than any first person
+    and no first person in the match itself. A person right after a preposition ("for my
+    sister") is no subject and does not count."""
+    start = text.rfind(" . ", 0, match.start()) + 1
+    end = text.find(" . ", match.end())
+    sentence = text[start : end if end >= 0 else len(text)]
+    if language.context is not None and language.context.search(sentence):
+        return False
+    if language.first is not None and language.first.search(match.group(0)):
+        return True
+    if language.person is None:
+        return True
+    last = None
+    for found in language.person.finditer(text, start):
+        if found.end() > match.start():
+            break
+        before = text[max(start, found.start() - 24) : found.start()].split()[-2:]
+        governed = bool(before) and (
+            before[-1] in language.objects
+            or (len(before) == 2 and before[-1] in _DETERMINERS and before[0] in language.objects)
+        )
+        if found.lastgroup == "third" and governed:
+            continue
+        last = found
+    return last is None or last.lastgroup != "third"
 
 
 def _turn_score(reading: _Reading) -> float:
