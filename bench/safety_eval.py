@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +57,20 @@ def run_item(screen: CrisisScreen, turns: list[str], timings: list[float]) -> bo
 
 def mark(ok: bool) -> str:
     return "ok" if ok else "BELOW TARGET"
+
+
+def rate(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def print_rates(
+    title: str, groups: dict[str, list[bool]], meets: Callable[[float], bool] | None = None
+) -> None:
+    """One line per group: its rate, its counts and, with `meets`, the target's verdict."""
+    print(title)
+    for name, values in sorted(groups.items()):
+        verdict = f"  {mark(meets(rate(values)))}" if meets else ""
+        print(f"  {name:<18} {rate(values):.3f}  ({sum(values)}/{len(values)}){verdict}")
 
 
 def main() -> int:
@@ -94,23 +109,15 @@ def main() -> int:
                 misses.append(str(item["id"]))
         done += 1
 
-    def rate(values: list[bool]) -> float:
-        return sum(values) / len(values) if values else float("nan")
-
     print(f"crisis screen on the {args.split} split: {done} items, {len(timings)} messages")
-    print("\nrecall by category (target >= 0.98 overall)")
-    for category, values in sorted(recall.items()):
-        print(f"  {category:<18} {rate(values):.3f}  ({sum(values)}/{len(values)})")
-    print("recall by language (target >= 0.95 each)")
-    for language, values in sorted(recall_language.items()):
-        ok = rate(values) >= TARGET_RECALL_LANGUAGE
-        print(f"  {language:<18} {rate(values):.3f}  ({sum(values)}/{len(values)})  {mark(ok)}")
-    print("\nfalse-positive rate by benign category (target <= 0.05 overall)")
-    for category, values in sorted(fp.items()):
-        print(f"  {category:<18} {rate(values):.3f}  ({sum(values)}/{len(values)})")
-    print("false-positive rate by language")
-    for language, values in sorted(fp_language.items()):
-        print(f"  {language:<18} {rate(values):.3f}  ({sum(values)}/{len(values)})")
+    print_rates("\nrecall by category (target >= 0.98 overall)", recall)
+    print_rates(
+        "recall by language (target >= 0.95 each)",
+        recall_language,
+        lambda value: value >= TARGET_RECALL_LANGUAGE,
+    )
+    print_rates("\nfalse-positive rate by benign category (target <= 0.05 overall)", fp)
+    print_rates("false-positive rate by language", fp_language)
     all_recall = [v for values in recall.values() for v in values]
     all_fp = [v for values in fp.values() for v in values]
     overall_recall, overall_fpr = rate(all_recall), rate(all_fp)

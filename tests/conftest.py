@@ -232,6 +232,17 @@ class LiveServer:
         self.thread.join(timeout=30)
 
 
+async def served(settings: Settings) -> AsyncIterator[LiveServer]:
+    """A freshly migrated database for `settings`, served live until the test ends."""
+    await upgrade_schema(settings)
+    server = LiveServer(settings)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     server = LiveServer(settings)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import LiveServer, make_settings, upgrade_schema
+from tests.conftest import LiveServer, make_settings, served
 from tests.helpers import Account, register
 
 LONG = 1500  # new tokens: the tiny model takes seconds, so the reply can be stopped
@@ -22,14 +22,8 @@ LONG = 1500  # new tokens: the tiny model takes seconds, so the reply can be sto
 
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    settings = make_settings(tmp_path, llm_max_new_tokens=LONG)
-    await upgrade_schema(settings)
-    server = LiveServer(settings)
-    server.start()
-    try:
+    async for server in served(make_settings(tmp_path, llm_max_new_tokens=LONG)):
         yield server
-    finally:
-        server.stop()
 
 
 async def history(http: httpx.AsyncClient, account: Account, chat_id: str) -> list[dict[str, Any]]:

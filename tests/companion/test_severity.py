@@ -25,7 +25,7 @@ from confidant.runtime import Runtime
 from confidant.safety import responses
 from confidant.safety.models import SafetyEvent
 from tests.chats.test_openai_facade import api_key
-from tests.conftest import LiveServer, make_settings, upgrade_schema
+from tests.conftest import LiveServer, make_settings, served
 from tests.helpers import Account, register
 from tests.voice.speech import spoken
 
@@ -35,14 +35,8 @@ MODERATE = "honestly I wish I could just not wake up tomorrow"  # a wish to be d
 
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    settings = make_settings(tmp_path)
-    await upgrade_schema(settings)
-    server = LiveServer(settings)
-    server.start()
-    try:
+    async for server in served(make_settings(tmp_path)):
         yield server
-    finally:
-        server.stop()
 
 
 async def new_chat(http: httpx.AsyncClient, account: Account) -> str:

@@ -11,7 +11,6 @@ from confidant.safety.crisis import (
     CATEGORIES,
     HIGH,
     CrisisScreen,
-    CrisisSignal,
     detect_language,
     severity_of,
 )
@@ -199,15 +198,6 @@ def test_severity_mapping() -> None:
     assert high.severity == "high"
     assert moderate is not None
     assert moderate.severity == "moderate"
-
-
-def test_the_old_two_argument_signal_still_reads_right() -> None:
-    signal = CrisisSignal("self_harm", "phq-9 item 9")  # type: ignore[arg-type]
-    assert (signal.category, signal.severity, signal.source) == (
-        "self_harm",
-        "moderate",
-        "phq-9 item 9",
-    )
 
 
 GUITAR = "I gave my guitar to my brother"

@@ -21,7 +21,7 @@ from confidant.safety.models import SafetyEvent
 from confidant.voice import audio
 from tests.chats.test_llm import closed_port
 from tests.chats.test_openai_facade import api_key
-from tests.conftest import FAST_VOICE, LiveServer, make_settings, upgrade_schema
+from tests.conftest import FAST_VOICE, LiveServer, make_settings, served, upgrade_schema
 from tests.helpers import Account, register
 
 CRISIS = "I want to end my life tonight"
@@ -44,14 +44,8 @@ def server_down(tmp_path: Path) -> dict[str, object]:
 
 @pytest.fixture(params=[no_model, server_down], ids=["no-model-loaded", "server-down"])
 async def live(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LiveServer]:
-    settings = make_settings(tmp_path, **request.param(tmp_path))
-    await upgrade_schema(settings)
-    server = LiveServer(settings)
-    server.start()
-    try:
+    async for server in served(make_settings(tmp_path, **request.param(tmp_path))):
         yield server
-    finally:
-        server.stop()
 
 
 async def events_of(runtime: Runtime, account: Account) -> list[str]:

@@ -104,13 +104,6 @@ class CrisisSignal:
     source: str = "phrases"  # "phrases" | "classifier" | "conversation"
     language: str | None = None  # the language the signal was heard in, when known
 
-    def __post_init__(self) -> None:
-        # The old two-argument form, CrisisSignal(category, source), still reads right
-        # until its callers move on: the severity follows from the category.
-        if self.severity not in ("high", "moderate"):
-            object.__setattr__(self, "source", self.severity)
-            object.__setattr__(self, "severity", severity_of(self.category))
-
 
 class CrisisClassifier(Protocol):
     """A model that flags what the phrase lists miss; returns a category or None."""
