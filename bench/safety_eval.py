@@ -11,7 +11,9 @@ item's text, so running it on the held-out split leaks nothing to whoever tunes.
 
     PYTHONPATH=src python bench/safety_eval.py [--split test|dev|train] [--show-misses]
 
-Tune on train and dev only; the test split is held out.
+Tune on train, dev and extra (bench/data/crisis_eval/extra/, five writers, one language
+each) only; the test split is held out. The semantic layer is trained on all three
+(bench/crisis_semantic_train.py); --phrases-only measures the phrases alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from confidant.safety.crisis import CrisisScreen  # noqa: E402
+from confidant.safety.semantic import SemanticLayer  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "crisis_eval"
 TARGET_RECALL = 0.98
@@ -39,10 +42,17 @@ TIME_LIMIT_S = 300.0  # ends by itself whatever the set's size
 
 
 def load(split: str) -> list[dict[str, object]]:
-    path = DATA / f"{split}.jsonl"
-    if not path.exists():
-        raise SystemExit(f"no {path}: copy the {split} split there first")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    paths = (
+        sorted((DATA / "extra").glob("*.jsonl")) if split == "extra" else [DATA / f"{split}.jsonl"]
+    )
+    if not all(path.exists() for path in paths) or not paths:
+        raise SystemExit(f"no {split} split in {DATA}: copy it there first")
+    return [
+        json.loads(line)
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
 
 
 def run_item(screen: CrisisScreen, turns: list[str], timings: list[float]) -> bool:
@@ -75,13 +85,15 @@ def print_rates(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("test", "dev", "train"), default="test")
+    parser.add_argument("--split", choices=("test", "dev", "train", "extra"), default="test")
+    parser.add_argument("--phrases-only", action="store_true", help="without the semantic layer")
     parser.add_argument(
-        "--show-misses", action="store_true", help="train and dev splits only: print ids"
+        "--show-misses", action="store_true", help="not on the test split: print ids"
     )
     args = parser.parse_args()
     items = load(args.split)
-    screen = CrisisScreen.from_files()
+    screen = CrisisScreen.from_files(classifier=None if args.phrases_only else SemanticLayer())
+    screen.preload()
     recall: dict[str, list[bool]] = defaultdict(list)
     recall_language: dict[str, list[bool]] = defaultdict(list)
     fp: dict[str, list[bool]] = defaultdict(list)
@@ -109,7 +121,10 @@ def main() -> int:
                 misses.append(str(item["id"]))
         done += 1
 
-    print(f"crisis screen on the {args.split} split: {done} items, {len(timings)} messages")
+    layers = "phrases only" if args.phrases_only else "phrases and the semantic layer"
+    print(
+        f"crisis screen ({layers}) on the {args.split} split: {done} items, {len(timings)} messages"
+    )
     print_rates("\nrecall by category (target >= 0.98 overall)", recall)
     print_rates(
         "recall by language (target >= 0.95 each)",
@@ -135,7 +150,7 @@ def main() -> int:
     p50_ok = mark(p50 <= TARGET_P50_MS)
     print(f"  screen p50         {p50:.3f} ms  target <= {TARGET_P50_MS} ms  {p50_ok}")
     print(f"  screen p95         {p95:.3f} ms")
-    if args.show_misses and args.split in ("train", "dev"):
+    if args.show_misses and args.split != "test":
         print(f"\nwrong on {args.split}:", " ".join(misses))
     return 0
 

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     llm_max_queue: int = Field(default=32, ge=0)
     llm_system_prompt: str = DEFAULT_SYSTEM_PROMPT
     crisis_resources_file: Path | None = None
+    crisis_semantic: bool = Field(
+        default=True,
+        description="the crisis screen's semantic layer (multilingual-e5-small, bundled)",
+    )
     chat_history_messages: int = Field(default=50, ge=1, le=1000)
 
     embedding_model: str | None = Field(

@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.models.start()
         preload = asyncio.create_task(runtime.rag.preload())
         voices = asyncio.create_task(runtime.voice.preload())
+        screen = asyncio.create_task(asyncio.to_thread(runtime.crisis.preload))
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_expired_forever(runtime))
         sequencer = asyncio.create_task(
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 stop_embedded_worker(worker)
-            for task in (purger, preload, voices, sequencer, reaper):
+            for task in (purger, preload, voices, screen, sequencer, reaper):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task

@@ -23,6 +23,7 @@ from confidant.llm.registry import ModelRegistry
 from confidant.news.service import NewsService
 from confidant.rag.engine import RagEngine
 from confidant.safety.crisis import CrisisScreen
+from confidant.safety.semantic import SemanticLayer
 from confidant.voice.engines import VoiceEngines
 
 # Every domain that has tables: importing its models puts them on `Base.metadata`, so
@@ -99,7 +100,10 @@ class Runtime:
             limiter=make_limiter(settings.redis_url),
             read_cache=read_cache,
             models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
-            crisis=CrisisScreen.from_files(settings.crisis_resources_file),
+            crisis=CrisisScreen.from_files(
+                settings.crisis_resources_file,
+                SemanticLayer() if settings.crisis_semantic else None,
+            ),
             rag=RagEngine(settings),
             ledger=ledger,
             sequencer=ledger.sequencer(settings, db),

@@ -4,6 +4,7 @@ severity, resources and language detection. Timing is measured in bench/, not he
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
@@ -11,6 +12,7 @@ from confidant.safety.crisis import (
     CATEGORIES,
     HIGH,
     CrisisScreen,
+    Judgement,
     detect_language,
     severity_of,
 )
@@ -236,21 +238,44 @@ def test_a_signal_in_the_current_text_wins_over_the_conversation() -> None:
     assert signal.category == "intent"
 
 
+class ZorpClassifier:
+    """A stand-in classifier that hears one made-up word, and records what it is asked."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.asked: list[tuple[str, tuple[str, ...]]] = []
+        self.fails = fails
+
+    def judge(self, text: str, earlier: Sequence[str] = ()) -> Judgement:
+        self.asked.append((text, tuple(earlier)))
+        if self.fails:
+            raise RuntimeError("the model is gone")
+        return Judgement("hopelessness", crisis="zorp" in text)
+
+    def preload(self) -> None:
+        return None
+
+
 def test_the_classifier_is_asked_only_when_the_phrases_find_nothing() -> None:
-    screen = CrisisScreen.from_files()
-    asked: list[str] = []
-
-    def classifier(text: str) -> str | None:
-        asked.append(text)
-        return "hopelessness" if "zorp" in text else None
-
-    screen.classifier = classifier
-    signal = screen.screen("a zorp kind of day")
+    classifier = ZorpClassifier()
+    screen = CrisisScreen.from_files(classifier=classifier)
+    signal = screen.screen("a zorp kind of day", ["earlier turn"])
     assert signal is not None
     assert signal.source == "classifier"
     assert signal.severity == "moderate"
     assert screen.screen("honestly i wish i was dead") is not None
-    assert asked == ["a zorp kind of day"]
+    assert screen.screen("an ordinary day") is None
+    assert classifier.asked == [
+        ("a zorp kind of day", ("earlier turn",)),
+        ("an ordinary day", ()),
+    ]
+
+
+def test_a_failing_classifier_leaves_the_phrases_to_screen() -> None:
+    screen = CrisisScreen.from_files(classifier=ZorpClassifier(fails=True))
+    assert screen.screen("a zorp kind of day") is None
+    signal = screen.screen("honestly i wish i was dead")
+    assert signal is not None
+    assert signal.source == "phrases"
 
 
 def test_resources_with_one_argument_keep_their_behaviour() -> None:

@@ -146,7 +146,9 @@ async def screen(
     another, in that one too."""
     if earlier_turns is None:
         earlier_turns = [m["content"] for m in ask.history if m["role"] == "user"]
-    signal = rt.crisis.screen(ask.text, earlier_turns[-SCREENED_TURNS:])
+    # in a thread: the semantic layer's encoder takes milliseconds, and runs meanwhile
+    # beside the retrieval already under way
+    signal = await asyncio.to_thread(rt.crisis.screen, ask.text, earlier_turns[-SCREENED_TURNS:])
     if signal is None:
         return None
     async with rt.db.transaction() as session:

@@ -54,14 +54,20 @@ three (0.85) or four (0.6 x 0.32 + 0.6 = 0.79). One message with two weak cues (
 flags on its own. An earlier turn that held a signal of its own counts 1.0, so a weak
 cue right after a flagged turn flags again (the caller records a signal once a turn).
 
-**The classifier hook** (``CrisisScreen.classifier``) is asked only when the phrases
-find nothing; it returns a category (one of the above, or its own label) or None.
+**The classifier** (``CrisisScreen.classifier``, the semantic layer of
+``safety/semantic.py`` in the service) judges every message with its earlier turns. It is
+asked only when the phrases hear nothing, so help for what they hear never waits on a
+model, and a classifier that fails leaves the phrases to screen alone. It
+flags what the phrases miss, with its own category. It never sets a phrase match aside:
+it is least sure of short messages in the languages it has seen least ("tôi không muốn
+sống nữa" scores 0.23), which are exactly the ones the phrases hear best.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -69,6 +75,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Protocol
+
+logger = logging.getLogger(__name__)
 
 Severity = Literal["high", "moderate"]
 
@@ -105,10 +113,20 @@ class CrisisSignal:
     language: str | None = None  # the language the signal was heard in, when known
 
 
-class CrisisClassifier(Protocol):
-    """A model that flags what the phrase lists miss; returns a category or None."""
+@dataclass(frozen=True)
+class Judgement:
+    """A classifier's reading of a message in its conversation."""
 
-    def __call__(self, text: str) -> str | None: ...
+    category: str  # the category it would flag, one of CATEGORIES
+    crisis: bool  # it flags the message
+
+
+class CrisisClassifier(Protocol):
+    """A model that hears what the phrase lists miss (see safety/semantic.py)."""
+
+    def judge(self, text: str, earlier: Sequence[str] = ()) -> Judgement: ...
+
+    def preload(self) -> None: ...
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
@@ -236,11 +254,29 @@ class CrisisScreen:
         if reading.signal is not None:
             category, language = reading.signal
             return CrisisSignal(category, severity_of(category), "phrases", language)
-        if self.classifier is not None and (label := self.classifier(text)):
-            return CrisisSignal(label, severity_of(label), "classifier", detect_language(text))
+        judged = self._judge(text, history)
+        if judged is not None and judged.crisis:
+            category = judged.category
+            return CrisisSignal(
+                category, severity_of(category), "classifier", detect_language(text)
+            )
         if reading.cues:
             return self._conversation(reading, history)
         return None
+
+    def _judge(self, text: str, history: Sequence[str]) -> Judgement | None:
+        """The classifier's reading; a classifier that fails leaves the phrases to it."""
+        if self.classifier is None:
+            return None
+        try:
+            return self.classifier.judge(text, history)
+        except Exception:
+            logger.exception("the crisis classifier failed; the phrases screen alone")
+            return None
+
+    def preload(self) -> None:
+        if self.classifier is not None:
+            self.classifier.preload()
 
     def _conversation(self, current: _Reading, history: Sequence[str]) -> CrisisSignal | None:
         score = _turn_score(current)
@@ -309,7 +345,9 @@ class CrisisScreen:
         return self._resources["default"]
 
     @classmethod
-    def from_files(cls, resources_file: Path | None = None) -> CrisisScreen:
+    def from_files(
+        cls, resources_file: Path | None = None, classifier: CrisisClassifier | None = None
+    ) -> CrisisScreen:
         data = resources.files("confidant.safety") / "data"
         phrases = {
             code: json.loads((data / f"crisis_{code}.json").read_text(encoding="utf-8"))
@@ -323,7 +361,7 @@ class CrisisScreen:
         by_locale = json.loads(resource_text)
         if "default" not in by_locale:
             raise ValueError("the crisis resources file needs a 'default' entry")
-        return cls(phrases, by_locale)
+        return cls(phrases, by_locale, classifier)
 
 
 # Words that may stand between a preposition and the person it governs ("for my sister").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ def record_signal(
 
 async def screen_and_record(rt: Runtime, user: User, text: str, channel: str) -> str | None:
     """Screen a message outside any chat; on a signal, record it and return the resources."""
-    signal = rt.crisis.screen(text)
+    signal = await asyncio.to_thread(rt.crisis.screen, text)
     if signal is None:
         return None
     async with rt.db.transaction() as session:

