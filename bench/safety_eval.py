@@ -19,9 +19,14 @@ each) only; the test split is held out. The semantic layer is trained on all thr
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
 from confidant.safety.crisis import CrisisScreen  # noqa: E402
 from confidant.safety.semantic import SemanticLayer  # noqa: E402
@@ -39,6 +45,14 @@ TARGET_RECALL_LANGUAGE = 0.95
 TARGET_FPR = 0.05
 TARGET_P50_MS = 5.0
 TIME_LIMIT_S = 300.0  # ends by itself whatever the set's size
+TURN_COST_ROUNDS = 40
+TURN_COST_LIMIT_S = 300.0
+EVERYDAY = [  # ordinary messages, each new to the screen's cache
+    "I slept badly again and I feel anxious about tomorrow's meeting, number {}",
+    "went for a long walk by the river today, step count {}",
+    "my sister visited and we cooked dinner together, batch {}",
+    "work was stressful but I managed to finish report {}",
+]
 
 
 def load(split: str) -> list[dict[str, object]]:
@@ -83,10 +97,68 @@ def print_rates(
         print(f"  {name:<18} {rate(values):.3f}  ({sum(values)}/{len(values)}){verdict}")
 
 
+async def turn_cost(rounds: int) -> None:
+    """What the semantic layer adds to a chat turn: two servers on the same machine, one
+    with it and one without, asked in turn; the client's time to the first reply text."""
+    import httpx
+
+    from bench.api import free_port, server
+    from bench.chat import setup_user, sse_ttft
+    from confidant.llm.tiny import build_tiny_chat_model
+
+    work = Path(tempfile.mkdtemp(prefix="confidant-screen-bench-"))
+    model_dir = build_tiny_chat_model(work / "tiny-model", context_window=2048)
+    samples: dict[str, list[float]] = {"with": [], "without": []}
+    with contextlib.ExitStack() as stack:
+        ports = {}
+        for name in samples:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+            env.update(
+                CONFIDANT_DATA_DIR=str(work / name),
+                CONFIDANT_LLM_MODEL=str(model_dir),
+                CONFIDANT_LLM_MAX_NEW_TOKENS="8",
+                CONFIDANT_CRISIS_SEMANTIC="true" if name == "with" else "false",
+                PYTHONPATH=str(ROOT / "src"),
+            )
+            command = [sys.executable, "-m", "confidant", "migrate"]
+            subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True)
+            ports[name] = free_port()
+            stack.enter_context(server("confidant.main:create_app", ports[name], env, True))
+        deadline = time.monotonic() + TURN_COST_LIMIT_S
+        async with httpx.AsyncClient(timeout=120) as http:
+            users = {}
+            for name, port in ports.items():
+                base = f"http://127.0.0.1:{port}"
+                while (await http.get(f"{base}/readyz")).status_code != 200:
+                    await asyncio.sleep(0.2)
+                token, (chat,) = await setup_user(base, 1)
+                users[name] = (base, token, chat)
+            for index in range(rounds + 2):
+                if time.monotonic() > deadline:
+                    print(f"turn cost: stopped at the time limit after {index} rounds")
+                    break
+                for name, (base, token, chat) in users.items():
+                    text = EVERYDAY[index % len(EVERYDAY)].format(index)
+                    http.base_url = httpx.URL(base)
+                    took = await sse_ttft(http, token, chat, text)
+                    if index >= 2:  # two warm-up rounds
+                        samples[name].append(took)
+    with_p50, without_p50 = (statistics.median(samples[n]) for n in ("with", "without"))
+    added = with_p50 - without_p50
+    print(f"\nwhat the semantic layer adds to a chat turn ({len(samples['with'])} turns each)")
+    print(f"  client time to first reply text p50: with {with_p50:.1f} ms,", end=" ")
+    print(f"without {without_p50:.1f} ms")
+    verdict = mark(added <= TARGET_P50_MS)
+    print(f"  added p50          {added:.1f} ms  target <= {TARGET_P50_MS} ms  {verdict}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("test", "dev", "train", "extra"), default="test")
     parser.add_argument("--phrases-only", action="store_true", help="without the semantic layer")
+    parser.add_argument(
+        "--turn-cost", action="store_true", help="also time chat turns with and without it"
+    )
     parser.add_argument(
         "--show-misses", action="store_true", help="not on the test split: print ids"
     )
@@ -152,6 +224,8 @@ def main() -> int:
     print(f"  screen p95         {p95:.3f} ms")
     if args.show_misses and args.split != "test":
         print(f"\nwrong on {args.split}:", " ".join(misses))
+    if args.turn_cost:
+        asyncio.run(turn_cost(TURN_COST_ROUNDS))
     return 0
 
 

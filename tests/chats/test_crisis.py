@@ -51,15 +51,6 @@ def test_figures_of_speech_are_not_crises(text: str) -> None:
     assert SCREEN.screen(text) is None
 
 
-def test_classifier_hook_catches_what_phrases_miss() -> None:
-    screen = CrisisScreen.from_files()
-    screen.classifier = lambda text: "active_thoughts" if "zorp" in text else None
-    signal = screen.screen("i want to zorp")
-    assert signal is not None
-    assert signal.source == "classifier"
-    assert screen.screen("a calm day") is None
-
-
 def test_resources_follow_the_locale_with_an_international_default() -> None:
     assert "988" in SCREEN.resources_for("en-US")
     assert "116 123" in SCREEN.resources_for("en-GB")
@@ -117,3 +108,23 @@ async def test_crisis_resources_lead_the_stream_and_the_query_api(
         "/api/v1/query", json={"query": "I want to kill myself"}, headers=account.headers
     )
     assert answer.json()["response"].startswith(SCREEN.resources_for(None))
+
+
+async def test_what_only_the_semantic_layer_hears_gets_resources_and_is_recorded(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    text = "lately I keep picturing how quiet everything would be if I just stopped existing"
+    assert SCREEN.screen(text) is None  # the phrases alone miss it
+    account = await register(client)
+    chat = (await client.post("/api/chats", json={}, headers=account.headers)).json()
+    response = await client.post(
+        "/api/messages", json={"chatId": chat["id"], "content": text}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["crisis"] is True
+    assert response.json()["reply"]["content"].startswith(SCREEN.resources_for(None))
+    async with runtime.db.transaction() as session:
+        events = list(
+            await session.scalars(select(SafetyEvent).where(SafetyEvent.user_id == account.user_id))
+        )
+    assert [(e.detector, e.channel) for e in events] == [("classifier", "chat")]

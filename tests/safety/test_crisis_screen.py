@@ -254,6 +254,9 @@ class ZorpClassifier:
     def preload(self) -> None:
         return None
 
+    def prime(self, text: str) -> None:
+        return None
+
 
 def test_the_classifier_is_asked_only_when_the_phrases_find_nothing() -> None:
     classifier = ZorpClassifier()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,19 @@ def test_weights_trained_for_another_encoder_are_refused(tmp_path: Path) -> None
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="trained for"):
         semantic.load(path)
+
+
+def test_a_primed_message_is_embedded_once(layer: SemanticLayer) -> None:
+    calls: list[int] = []
+
+    class CountingEncoder:
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return semantic.shared_encoder().embed(texts)
+
+    counted = SemanticLayer(layer.weights, encoder=CountingEncoder())
+    text = "a message primed while the database works, c41e"
+    counted.prime(text)
+    counted.judge(text)
+    counted.judge(text)
+    assert calls == [1]

@@ -207,6 +207,17 @@ async def _ground(rt: Runtime, ask: Ask) -> tuple[str, list[SourceOut]]:
     return await rag_answers.grounding(rt, ask.user, ask.text)
 
 
+_priming: set[asyncio.Task[None]] = set()  # held here until done: the loop keeps weak refs
+
+
+def _prime(rt: Runtime, text: str) -> None:
+    """Start the screen's encoder on the message (a thread that ends by itself and never
+    raises); the screen then waits for the vector under way instead of starting again."""
+    task = asyncio.create_task(asyncio.to_thread(rt.crisis.prime, text))
+    _priming.add(task)
+    task.add_done_callback(_priming.discard)
+
+
 async def converse(
     rt: Runtime, ask: Ask, keeper: Keeper[Kept]
 ) -> AsyncGenerator[Event[Kept], None]:
@@ -216,6 +227,7 @@ async def converse(
     # the screen: help never waits on it, and an ordinary reply does not wait for it
     # to start.
     grounding = asyncio.create_task(_ground(rt, ask))
+    _prime(rt, ask.text)
     try:
         known = await _known(rt, ask)
         screened = await screen(rt, ask, known.earlier_turns)

@@ -128,6 +128,8 @@ class CrisisClassifier(Protocol):
 
     def preload(self) -> None: ...
 
+    def prime(self, text: str) -> None: ...
+
 
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
 _PUNCTUATION = re.compile(r"[^\w\s.!?;]+|_")
@@ -277,6 +279,14 @@ class CrisisScreen:
     def preload(self) -> None:
         if self.classifier is not None:
             self.classifier.preload()
+
+    def prime(self, text: str) -> None:
+        """Start the classifier on `text` before it is screened; never raises."""
+        if self.classifier is not None:
+            try:
+                self.classifier.prime(text)
+            except Exception:
+                logger.exception("the crisis classifier failed to prime")
 
     def _conversation(self, current: _Reading, history: Sequence[str]) -> CrisisSignal | None:
         score = _turn_score(current)

@@ -22,6 +22,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -149,7 +150,7 @@ class SemanticLayer:
         self.weights = weights or load()
         self._encoder = encoder
         self._loading = threading.Lock()
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[bytes, Future[np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def probability(self, text: str, earlier: Sequence[str] = ()) -> tuple[float, str]:
@@ -193,18 +194,36 @@ class SemanticLayer:
                 self._encoder = shared_encoder()
             return self._encoder
 
+    def prime(self, text: str) -> None:
+        """Embed a message before it is screened (while the database and retrieval work):
+        the screen then finds its vector ready, or waits for the one under way."""
+        self._embeddings([text])
+
     def _embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors by a hash of each text; a text already being embedded is waited for,
+        not embedded twice."""
         keys = [hashlib.sha256(text.encode()).digest() for text in texts]
+        mine: list[tuple[bytes, str, Future[np.ndarray]]] = []
         with self._cache_lock:
-            found = {key: self._cache[key] for key in keys if key in self._cache}
-            for key in found:
+            futures = []
+            for key, text in zip(keys, texts, strict=True):
+                future = self._cache.get(key)
+                if future is None:
+                    future = self._cache[key] = Future()
+                    mine.append((key, text, future))
                 self._cache.move_to_end(key)
-        missing = [(key, text) for key, text in zip(keys, texts, strict=True) if key not in found]
-        if missing:
-            vectors = self._loaded().embed([text for _, text in missing])
-            with self._cache_lock:
-                for (key, _), vector in zip(missing, vectors, strict=True):
-                    found[key] = self._cache[key] = vector
-                while len(self._cache) > CACHED_VECTORS:
-                    self._cache.popitem(last=False)
-        return np.stack([found[key] for key in keys])
+                futures.append(future)
+            while len(self._cache) > CACHED_VECTORS:
+                self._cache.popitem(last=False)
+        if mine:
+            try:
+                vectors = self._loaded().embed([text for _, text, _ in mine])
+            except BaseException as error:
+                with self._cache_lock:
+                    for key, _, future in mine:
+                        self._cache.pop(key, None)
+                        future.set_exception(error)
+                raise
+            for (_, _, future), vector in zip(mine, vectors, strict=True):
+                future.set_result(vector)
+        return np.stack([future.result() for future in futures])
