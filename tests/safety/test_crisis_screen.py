@@ -326,3 +326,13 @@ def test_vietnamese_gets_the_international_resources_said_in_vietnamese() -> Non
 )
 def test_detect_language(text: str, language: str | None) -> None:
     assert detect_language(text) == language
+
+
+def test_the_screen_keeps_no_message_text_in_memory() -> None:
+    screen = CrisisScreen.from_files()
+    text = "a message only this test writes, about my day, 91bd"
+    screen.screen(text, ["an earlier turn of this test, 91bd"])
+    keys = list(screen._readings)
+    assert keys
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in keys)
+    assert not any(b"91bd" in key for key in keys)

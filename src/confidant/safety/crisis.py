@@ -65,11 +65,13 @@ sống nữa" scores 0.23), which are exactly the ones the phrases hear best.
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import json
 import logging
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -90,6 +92,8 @@ MODERATE: tuple[str, ...] = (
     "hopelessness",
 )
 CATEGORIES: tuple[str, ...] = HIGH + MODERATE  # the order in which they are tried
+
+CACHED_READINGS = 2048  # the conversation's turns are read again with each new message
 
 # The conversation: see the module docstring.
 WINDOW = 8
@@ -138,7 +142,6 @@ _RUNS = re.compile(r"(\w)\1{2,}")
 _SPACES = re.compile(r"\s+")
 
 
-@functools.lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Casefold, strip accents and diacritics, drop apostrophes, keep sentence ends as
     ' . ' tokens, shorten letter runs, collapse spaces."""
@@ -247,7 +250,8 @@ class CrisisScreen:
         )
         self._resources = dict(resources_by_locale)
         self.classifier = classifier
-        self._read = functools.lru_cache(maxsize=2048)(self._read_uncached)
+        self._readings: OrderedDict[bytes, _Reading] = OrderedDict()  # by digest, not text
+        self._readings_lock = threading.Lock()
 
     def screen(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
         """The signal in `text`, or in `text` read with the person's earlier messages
@@ -298,6 +302,20 @@ class CrisisScreen:
             return None
         category, language = min(current.cues, key=lambda cue: CATEGORIES.index(cue[0]))
         return CrisisSignal(category, severity_of(category), "conversation", language)
+
+    def _read(self, text: str) -> _Reading:
+        key = hashlib.sha256(text.encode()).digest()
+        with self._readings_lock:
+            reading = self._readings.get(key)
+            if reading is not None:
+                self._readings.move_to_end(key)
+                return reading
+        reading = self._read_uncached(text)
+        with self._readings_lock:
+            self._readings[key] = reading
+            while len(self._readings) > CACHED_READINGS:
+                self._readings.popitem(last=False)
+        return reading
 
     def _read_uncached(self, text: str) -> _Reading:
         normal = normalise(text)
