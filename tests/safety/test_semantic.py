@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,3 +92,11 @@ def test_a_primed_message_is_embedded_once(layer: SemanticLayer) -> None:
     counted.judge(text)
     counted.judge(text)
     assert calls == [1]
+
+
+def test_loading_the_encoder_leaves_the_process_thread_settings_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    semantic.Encoder()
+    assert os.environ["OMP_NUM_THREADS"] == "3"

