@@ -100,3 +100,13 @@ def test_loading_the_encoder_leaves_the_process_thread_settings_alone(
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     semantic.Encoder()
     assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_a_calm_turn_after_a_crisis_is_not_a_second_crisis(layer: SemanticLayer) -> None:
+    screen = CrisisScreen.from_files(classifier=layer)
+    for earlier in (
+        ["I want to die tonight", "I have the pills here with me"],  # the phrases flag these
+        ["lately I keep picturing how quiet everything would be if I just stopped existing"],
+    ):
+        for calm in ("I had a calm day", "we watched a film and ate pizza", "I feel a bit better"):
+            assert screen.screen(calm, earlier) is None, (calm, earlier)

@@ -260,7 +260,7 @@ class CrisisScreen:
         if reading.signal is not None:
             category, language = reading.signal
             return CrisisSignal(category, severity_of(category), "phrases", language)
-        judged = self._judge(text, history)
+        judged = self._judge(text, self._since_last_signal(history))
         if judged is not None and judged.crisis:
             category = judged.category
             return CrisisSignal(
@@ -269,6 +269,14 @@ class CrisisScreen:
         if reading.cues:
             return self._conversation(reading, history)
         return None
+
+    def _since_last_signal(self, history: Sequence[str]) -> Sequence[str]:
+        """The turns after the last one the phrases flagged: the classifier's window is
+        for risk that shows only across turns, not for a signal already answered."""
+        for index in range(len(history) - 1, max(-1, len(history) - WINDOW - 1), -1):
+            if self._read(history[index]).signal is not None:
+                return history[index + 1 :]
+        return history
 
     def _judge(self, text: str, history: Sequence[str]) -> Judgement | None:
         """The classifier's reading; a classifier that fails leaves the phrases to it."""

@@ -173,15 +173,22 @@ class SemanticLayer:
     def probability(self, text: str, earlier: Sequence[str] = ()) -> tuple[float, str]:
         """The averaged crisis probability of the message, alone or in its window
         (whichever is higher), and the category of that reading. The window counts only
-        when the message alone says something (ALONE_FLOOR): "I had a calm day" after a
-        crisis is not a crisis again."""
+        when the message alone says something (ALONE_FLOOR) and none of its earlier turns
+        flagged on its own."""
         alone, vector = self._scores([text])
-        if not earlier or alone[0] < ALONE_FLOOR:
+        if not earlier or alone[0] < ALONE_FLOOR or self._heard_before(earlier):
             return float(alone[0]), self._category(vector[0])
         together, joined = self._scores([window(earlier, text)])
         if together[0] > alone[0]:
             return float(together[0]), self._category(joined[0])
         return float(alone[0]), self._category(vector[0])
+
+    def _heard_before(self, earlier: Sequence[str]) -> bool:
+        """A window holding a turn that flagged on its own says nothing new: "I had a
+        calm day" after "I want to die tonight" is not a second crisis. (Those turns were
+        embedded when they were screened; their vectors are usually cached.)"""
+        scores, _ = self._scores(earlier[-(WINDOW_TURNS - 1) :])
+        return bool((scores >= THRESHOLD).any())
 
     def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         vectors = self._embeddings(texts)
