@@ -1,5 +1,5 @@
-# Confidant: `make run` serves with embedded defaults; `make test` is the whole suite (what
-# CI runs); `make check` is the fast loop while editing.
+# Confidant: `make run` builds the web client and serves it with the API on embedded
+# defaults; `make test` is the whole suite (what CI runs); `make check` is the fast loop.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -17,25 +17,31 @@ COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile -q --generate-h
 	--unsafe-package torch -c requirements/torch-constraint.txt
 
 .PHONY: run test check install install-dev system-deps lint typecheck pytest pytest-fast \
-	lock audit bench clean
+	web web-deps web-check web-e2e lock audit bench clean
 
-run: install
+run: install web
 	$(BIN)/confidant migrate
 	$(BIN)/confidant serve --host $(HOST) --port $(PORT)
 
-test: install-dev lint typecheck pytest
+# After pytest: the web client's types, its component tests (Vitest) and its end-to-end
+# tests (Playwright, against a real `confidant serve`).
+test: install-dev lint typecheck pytest web-check web-e2e
 
 # Lint, types, and the tests on SQLite not marked slow (tiny models, one smoke test per
-# heavy area); the PostgreSQL runs and the slow ones are left to `make test`.
-check: install-dev lint typecheck pytest-fast
+# heavy area); the PostgreSQL runs and the slow ones are left to `make test`. For the web
+# client its types and component tests, not the end-to-end run.
+check: install-dev lint typecheck pytest-fast web-check
 
 # Debian packages the build needs; installed only when missing.
 # python3-venv for the virtual environment; espeak-ng is the offline text-to-speech engine;
-# Go and golang.org/x/mod check our signed checkpoints with the reference note verifier.
+# Go and golang.org/x/mod check our signed checkpoints with the reference note verifier;
+# chromium runs the web client's end-to-end tests. (Node.js is not among them: Debian 12's
+# own nodejs is 18, too old for the web client; `make web` says what to install.)
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v go >/dev/null || missing="$$missing golang-go"; \
 	[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/note ] || missing="$$missing golang-golang-x-mod-dev"; \
 	if [ -n "$$missing" ]; then \
@@ -83,6 +89,58 @@ pytest: install-dev
 pytest-fast: install-dev
 	$(BIN)/pytest -m "not slow and not postgres"
 
+# --- the web client (web/: React + TypeScript, built by Vite into web/dist) --------------
+#
+# Every web step first checks that the client is there (web/package.json): before it
+# lands they say so and do nothing, except under CI=true, where a missing client fails.
+WEB_GUARD = if [ ! -f web/package.json ]; then \
+		case "$$(echo "$${CI:-}" | tr A-Z a-z)" in \
+		1|true|yes) echo "make $@: web/package.json is missing: the web client is required in CI" >&2; exit 1;; \
+		esac; \
+		echo "make $@: the web client is missing (no web/package.json); skipping"; exit 0; \
+	fi
+NODE_MIN := 20.19
+NODE_CHECK = if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); \
+		process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then \
+		echo "make $@: the web client needs Node.js $(NODE_MIN) or newer; found: $$(node --version 2>/dev/null || echo no node)." >&2; \
+		echo "  Debian 12's own nodejs package is 18, too old. Install Node.js 20.19+ or 22 from" >&2; \
+		echo "  NodeSource (https://github.com/nodesource/distributions) or the official binaries" >&2; \
+		echo "  (https://nodejs.org/en/download), so that node and npm are on PATH." >&2; \
+		exit 1; \
+	fi
+# What the build reads: everything in web/ but what npm, Vite and the tests write.
+WEB_SOURCES_NEWER = find web \( -path web/node_modules -o -path web/dist -o -path web/test-results \
+	-o -path web/playwright-report -o -path web/coverage \) -prune -o -type f \
+	-newer web/dist/index.html -print -quit
+
+# npm ci only when the lock changed since the last install (npm writes
+# node_modules/.package-lock.json as it installs: that is the stamp).
+web-deps:
+	@$(WEB_GUARD); $(NODE_CHECK); \
+	if [ ! -f web/node_modules/.package-lock.json ] || \
+		[ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+		echo "npm ci --prefix web"; npm ci --prefix web; \
+	fi
+
+# vite build only when a source is newer than the last build.
+web: web-deps
+	@$(WEB_GUARD); \
+	if [ ! -f web/dist/index.html ] || [ -n "$$($(WEB_SOURCES_NEWER))" ]; then \
+		echo "npm --prefix web run build"; npm --prefix web run build; \
+	else \
+		echo "web/dist is up to date"; \
+	fi
+
+web-check: web-deps
+	@$(WEB_GUARD); \
+	npm --prefix web run typecheck && npm --prefix web test
+
+# Playwright drives Debian's chromium against a real `confidant serve` of this venv.
+web-e2e: install-dev web
+	@$(WEB_GUARD); \
+	CHROMIUM_PATH="$$(command -v chromium)" CONFIDANT_PYTHON="$(CURDIR)/$(BIN)/python" \
+		npm --prefix web run e2e
+
 # A deliberate upgrade: newest versions that pyproject.toml allows, the whole suite on
 # them, then a look for known vulnerabilities. Commit the lock files on their own.
 lock: install-dev
@@ -103,4 +161,4 @@ bench: install-dev
 	$(BIN)/python bench/models.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

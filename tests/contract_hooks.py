@@ -33,10 +33,10 @@ def token_for(method: str, path: str, security: list[dict[str, Any]]) -> str | N
     schemes = {name for requirement in security for name in requirement}
     if "ApiKey" in schemes:
         return os.environ[API_KEY]
+    if "HTTPBearer" in schemes and (method, path) in ENDS_THE_CALLER:
+        return guest_token()  # logout's token is optional (cookie mode needs none)
     if "HTTPBearer" not in schemes or {} in security:
         return None  # public, or the token is optional (register without one)
-    if (method, path) in ENDS_THE_CALLER:
-        return guest_token()
     if (method, path) in ADMIN_ONLY:
         return os.environ[ADMIN_TOKEN]
     return os.environ[USER_TOKEN]

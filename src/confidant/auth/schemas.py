@@ -25,7 +25,11 @@ class LoginIn(ApiInput):
 
 
 class RefreshIn(ApiInput):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = Field(
+        default=None,
+        description="Required, unless the request is in cookie mode (`X-Refresh-Cookie: 1`): "
+        "the token is then the `confidant_refresh` cookie, and this is left out",
+    )
 
 
 class PinIn(ApiInput):
@@ -43,7 +47,10 @@ class QrLoginIn(ApiInput):
 
 class TokensOut(ApiModel):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="null in cookie mode (`X-Refresh-Cookie: 1`): the refresh token is then "
+        "the HttpOnly `confidant_refresh` cookie"
+    )
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
     user_id: str

@@ -203,6 +203,23 @@ async def refresh(rt: Runtime, session: AsyncSession, refresh_token: str) -> Tok
     return await open_session(rt, session, user, family_id=record.family_id)
 
 
+def refresh_lifetime(rt: Runtime, refresh_token: str) -> int:
+    """Seconds a refresh token we issued has left (a guest's ends with the guest)."""
+    expires = int(rt.tokens.decode(refresh_token, REFRESH)["exp"])
+    return max(0, expires - int(utcnow().timestamp()))
+
+
+async def logout_by_refresh(rt: Runtime, session: AsyncSession, refresh_token: str) -> None:
+    """End the sign-in a refresh token belongs to (the cookie's, when signing out in
+    cookie mode). A token already rotated still names its sign-in: that ends too."""
+    claims = rt.tokens.decode(refresh_token, REFRESH)
+    record = await session.scalar(select(Session).where(Session.token == jti_digest(claims["jti"])))
+    if record is None or record.kind != SESSION_REFRESH or record.revoked_at is not None:
+        raise Unauthorized("Refresh token is no longer valid")
+    note_caller(record.user_id)
+    await revoke_family(session, record.user_id, record.family_id)
+
+
 def _live_sessions_of(principal: Principal) -> Select[Session]:
     """The caller's live sign-in sessions: the newest refresh token of each family."""
     return scoped(Session, principal.user.id).where(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from confidant.config import Settings
+from confidant.config import PROJECT_ROOT, Settings
 from confidant.kit.db import make_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MAIN = "alembic"
 KEYSTORE = "keystore"
 SCRIPT_LOCATIONS = {MAIN: "migrations", KEYSTORE: "migrations_keystore"}
