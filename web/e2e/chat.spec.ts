@@ -15,7 +15,9 @@ test('landing: what Confidant is, and a guest chat at once', async ({ page }) =>
   await check(page, 'chat-empty')
 })
 
-test('chat: Enter sends, the reply streams and is kept; Shift+Enter is a new line', async ({ page }) => {
+test('chat: Enter sends, the reply streams over the WebSocket and is kept; Shift+Enter is a new line', async ({ page }) => {
+  const sockets: string[] = []
+  page.on('websocket', (ws) => sockets.push(ws.url()))
   await startGuestChat(page)
   const box = page.getByRole('textbox', { name: 'Message' })
   await box.fill('Hello')
@@ -34,6 +36,7 @@ test('chat: Enter sends, the reply streams and is kept; Shift+Enter is a new lin
   const reply = log.getByRole('article', { name: 'Confidant' })
   await expect(reply).toHaveCount(1)
   await expect(reply).not.toHaveText('')
+  expect(sockets.some((url) => /\/ws\/chats\/[\w-]+$/.test(url))).toBe(true)
   await expect(page.getByRole('status').filter({ hasText: 'Confidant replied.' })).toBeAttached()
   await check(page, 'chat-reply')
   // the reply was stored: it is there after a reload too
@@ -124,4 +127,31 @@ test('guest: Create account keeps the conversation', async ({ page }) => {
   await expect(page.getByRole('log')).toContainText('Remember this: blue kites')
   await expect(page.getByRole('banner').getByRole('button', { name: 'Create account' })).toHaveCount(0)
   void createAccount
+})
+
+test('chat: with the WebSocket refused, the reply streams over SSE', async ({ page }) => {
+  await page.routeWebSocket(/\/ws\/chats\//, (ws) => ws.close({ code: 1011, reason: 'blocked for the test' }))
+  const streams: string[] = []
+  page.on('response', (response) => {
+    if (response.url().endsWith('/api/messages') && response.headers()['content-type']?.startsWith('text/event-stream')) streams.push(response.url())
+  })
+  await startGuestChat(page)
+  await page.getByRole('textbox', { name: 'Message' }).fill('How do I relax after work?')
+  await page.getByRole('button', { name: 'Send' }).click()
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByRole('log').getByRole('article', { name: 'Confidant' })).toHaveCount(1)
+  expect(streams).toHaveLength(1)
+})
+
+test('Vietnamese: the whole page follows the language, <html lang> too', async ({ page }) => {
+  await page.goto('/')
+  await page.getByLabel('Language').selectOption('vi')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'vi')
+  await expect(page).toHaveTitle('Confidant — Chào mừng')
+  await page.getByRole('button', { name: 'Tiếp tục với tư cách khách' }).click()
+  await expect(page.getByRole('log', { name: 'Cuộc trò chuyện' })).toBeVisible()
+  await expect(page.getByRole('navigation', { name: 'Chính' }).getByRole('link')).toHaveText(['Trò chuyện', 'Nhật ký', 'Thẻ y tế', 'Cài đặt'])
+  await expect(page.getByRole('textbox', { name: 'Tin nhắn' })).toBeVisible()
+  await check(page, 'chat-vi')
 })

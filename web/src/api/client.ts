@@ -140,13 +140,25 @@ export async function request<T = unknown>(path: string, options: RequestOptions
   return (type.includes('json') ? await response.json() : await response.text()) as T
 }
 
-/** A token-issuing call (register, login, pin-login, qr-login, guest): cookie mode. */
-export async function issueTokens(path: string, body?: unknown): Promise<Tokens> {
+/** A token-issuing call (register, login, pin-login, qr-login, guest): cookie mode.
+ *  `before` runs with the new token before anyone else sees it (first settings). */
+export async function issueTokens(
+  path: string,
+  body?: unknown,
+  before?: (tokens: Tokens) => Promise<void>,
+): Promise<Tokens> {
   const tokens = await request<Tokens>(path, {
     method: 'POST',
     body,
     headers: { ...REFRESH_COOKIE_HEADER },
   })
+  if (before) {
+    try {
+      await before(tokens)
+    } catch {
+      // first settings are a convenience; the sign-in stands
+    }
+  }
   setTokens(tokens)
   return tokens
 }

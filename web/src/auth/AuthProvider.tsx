@@ -73,7 +73,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [me.data])
 
-  const startGuest = useCallback(() => issueTokens('/api/auth/guest'), [])
+  // A new account (guest or registered) takes the language chosen on this device.
+  const keepLanguage = useCallback(async (issued: Tokens) => {
+    await fetch('/api/users/me', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${issued.accessToken}` },
+      body: JSON.stringify({ preferences: { language: supported(i18n.language) } }),
+    })
+  }, [])
+  const startGuest = useCallback(() => issueTokens('/api/auth/guest', undefined, keepLanguage), [keepLanguage])
   const login = useCallback(
     (email: string, password: string) => issueTokens('/api/auth/login', { email, password }),
     [],
@@ -81,11 +89,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const register = useCallback(
     async (fields: { name: string; email: string; password: string }) => {
       // With a guest's token this upgrades the guest: the chats stay.
-      const issued = await issueTokens('/api/auth/register', fields)
+      const issued = await issueTokens('/api/auth/register', fields, keepLanguage)
       await queryClient.invalidateQueries({ queryKey: ['me'] })
       return issued
     },
-    [queryClient],
+    [queryClient, keepLanguage],
   )
   const pinLogin = useCallback(
     (userId: string, pin: string) => issueTokens('/api/auth/pin-login', { userId, pin }),

@@ -193,6 +193,21 @@ describe('ChatSocket', () => {
     expect(events.map((e) => e.type)).toEqual(['message'])
   })
 
+  it('a socket that closes before the first frame: the message goes over SSE instead', async () => {
+    const socket = make()
+    const fetchMock = vi.fn(async () => sseResponse(['event: delta\ndata: {"content":"ok"}\n\nevent: message\ndata: {"id":"r","content":"ok","crisis":false}\n\n']))
+    vi.stubGlobal('fetch', fetchMock)
+    const events: ReplyEvent[] = []
+    const sending = sendMessage(socket, 'c1', 'hi', (e) => events.push(e))
+    FakeSocket.last!.open()
+    await vi.waitFor(() => expect(FakeSocket.last!.sent).toHaveLength(1))
+    FakeSocket.last!.onclose?.({ code: 1011, reason: 'gone' })
+    const handle = await sending
+    await handle.done
+    expect(fetchMock).toHaveBeenCalledOnce()
+    expect(events.map((e) => e.type)).toEqual(['delta', 'message'])
+  })
+
   it('a socket closed mid-reply ends the reply with an error', async () => {
     const socket = make()
     const events: ReplyEvent[] = []

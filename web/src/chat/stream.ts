@@ -292,6 +292,7 @@ export class ChatSocket {
   /** Send a typed message on an open socket. */
   async send(content: string, emit: Emit): Promise<ReplyHandle> {
     const socket = await this.open()
+    if (socket.readyState !== WebSocket.OPEN) throw new Error('WebSocket closed')
     const { handle } = this.begin(emit)
     socket.send(JSON.stringify({ type: 'message', content }))
     return handle
@@ -317,7 +318,8 @@ export class ChatSocket {
   }
 }
 
-/** Send over the WebSocket, falling back to SSE when it cannot be opened. */
+/** Send over the WebSocket, falling back to SSE when it cannot be opened, or when it
+ *  closes (or refuses the token) before the first frame of the reply. */
 export async function sendMessage(
   socket: ChatSocket | null,
   chatId: string,
@@ -325,8 +327,23 @@ export async function sendMessage(
   emit: Emit,
 ): Promise<ReplyHandle & { transport: 'websocket' | 'sse' }> {
   if (socket && typeof WebSocket !== 'undefined') {
+    let answered = false
+    let fallback: ReplyHandle | null = null
     try {
-      return { ...(await socket.send(content, emit)), transport: 'websocket' }
+      const handle = await socket.send(content, (event) => {
+        const lost = event.type === 'error' && (event.code === 'socket_closed' || event.code === 'unauthorized')
+        if (lost && !answered) {
+          fallback = streamOverSse(chatId, content, emit)
+          return
+        }
+        answered = true
+        emit(event)
+      })
+      return {
+        stop: () => (fallback ? fallback.stop() : handle.stop()),
+        done: handle.done.then(() => (fallback as ReplyHandle | null)?.done),
+        transport: 'websocket',
+      }
     } catch {
       // fall through to SSE
     }
