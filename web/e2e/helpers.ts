@@ -53,5 +53,6 @@ export async function createAccount(page: Page, name: string, email: string, pas
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Create account' }).click()
-  await expect(page).toHaveURL(/\/chat/)
+  await expect(page).toHaveURL(/\/chat\/[\w-]+$/)
+  await expect(page.getByRole('log', { name: 'Conversation' })).toBeVisible()
 }

@@ -10,9 +10,9 @@ type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primar
 
 export function Button({ variant = 'primary', className, type = 'button', ...rest }: ButtonProps) {
   const styles = {
-    primary: 'bg-accent text-accent-fg hover:opacity-90',
+    primary: 'bg-accent text-accent-fg hover:underline hover:underline-offset-4',
     secondary: 'border border-border bg-bg text-fg hover:bg-surface',
-    danger: 'bg-danger text-bg hover:opacity-90',
+    danger: 'bg-danger text-bg hover:underline hover:underline-offset-4',
     ghost: 'text-fg hover:bg-surface',
   }[variant]
   return (
