@@ -225,8 +225,8 @@ def landing_javascript() -> tuple[list[Path], str]:
         for file, specifiers in imports.items():
             for spec in specifiers:
                 if spec.startswith(("./", "../", "/")):
-                    target = (DIST / spec.lstrip("/")) if spec.startswith("/") else file.parent / spec
-                    following.append(target.resolve())
+                    base = DIST if spec.startswith("/") else file.parent
+                    following.append((base / spec.lstrip("/")).resolve())
         frontier = [f for f in following if f not in found]
     preloaded = {local(u).resolve() for u in parser.modules + parser.preloads}
     extra = [f for f in found if f.resolve() not in preloaded]
@@ -260,7 +260,8 @@ def report_landing() -> list[str]:
         f"(target <= {TARGET_LANDING_KB:.0f} kB: {verdict(kb <= TARGET_LANDING_KB)})"
     )
     say(line)
-    say(f"for reference: the other {len(all_js) - len(files)} JS chunks (lazy) {lazy / 1000:.1f} kB")
+    rest = len(all_js) - len(files)
+    say(f"for reference: the other {rest} JS chunks (lazy) {lazy / 1000:.1f} kB")
     return [f.name for f in files]
 
 
@@ -274,7 +275,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def confidant_serve(max_new_tokens: int, limit: float) -> Iterator[str]:
+def confidant_serve(max_new_tokens: int, history: int, limit: float) -> Iterator[str]:
     """A real `confidant serve` as the e2e tests start it: fresh DATA_DIR, the bundled
     model (its converted copy shared with the e2e in web/.cache/models), web/dist."""
     port = free_port()
@@ -292,10 +293,17 @@ def confidant_serve(max_new_tokens: int, limit: float) -> Iterator[str]:
         CONFIDANT_LOGIN_RATE_PER_ACCOUNT="1000",
         CONFIDANT_LLM_MAX_NEW_TOKENS=str(max_new_tokens),
     )
+    if history:
+        env["CONFIDANT_CHAT_HISTORY_MESSAGES"] = str(history)
+    say(
+        f"server settings: CONFIDANT_LLM_MAX_NEW_TOKENS={max_new_tokens}, "
+        f"CONFIDANT_CHAT_HISTORY_MESSAGES={history or 'default (50)'}, bundled chat model"
+    )
     started = time.monotonic()
     run([sys.executable, "-m", "confidant", "migrate"], timeout=120, env=env, cwd=ROOT)
     log = (RESULTS / "web-server.log").open("w")
-    command = [sys.executable, "-m", "confidant", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "confidant", "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
     say("$ " + " ".join(command))
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -408,7 +416,8 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
     sse = [t["sseTtfd"] for t in measured]
     paired = [a - b for a, b in zip(paint, ws, strict=True)]
     paired_sse = [a - b for a, b in zip(paint, sse, strict=True)]
-    frame_to_paint = [t["ui"]["frameToPaint"] for t in measured if t["ui"]["frameToPaint"] is not None]
+    frame_to_paint = [t["ui"]["frameToPaint"] for t in measured]
+    frame_to_paint = [x for x in frame_to_paint if x is not None]
     to_mutation = [t["ui"]["sendToMutation"] for t in measured]
     say(
         f"{len(measured)} turns (+{result['warmup']} warm-up), three chats of one guest in "
@@ -431,8 +440,14 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
     )
 
 
+def version(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--turns", type=int, default=20, help="measured chat turns (default 20)")
     parser.add_argument("--warmup", type=int, default=2, help="turns not counted (default 2)")
     parser.add_argument(
@@ -445,6 +460,13 @@ def main() -> None:
         help="CONFIDANT_LLM_MAX_NEW_TOKENS of the server (default 32; the time to first "
         "delta does not depend on it, the length of a run does)",
     )
+    parser.add_argument(
+        "--history-messages",
+        type=int,
+        default=6,
+        help="CONFIDANT_CHAT_HISTORY_MESSAGES of the server (default 6, so every turn's prompt "
+        "is about as long and 20 turns fit the time limit; 0: the server's default)",
+    )
     parser.add_argument("--skip", default="", help="phases to skip, e.g. lighthouse,paint")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -454,8 +476,7 @@ def main() -> None:
     say(
         f"bench/web.py: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-        f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
-        f"{subprocess.run([chromium(), '--version'], capture_output=True, text=True).stdout.strip()}"
+        f"node {version(['node', '--version'])}, {version([chromium(), '--version'])}"
     )
     landing: list[str] = []
     with phase("1. landing route JavaScript", 600) as p:
@@ -467,7 +488,7 @@ def main() -> None:
     if skip >= {"lighthouse", "paint"}:
         return
     with phase("server, then phases 2 and 3 against it", 330 + 480 + 600):
-        with confidant_serve(args.max_new_tokens, 300) as url:
+        with confidant_serve(args.max_new_tokens, args.history_messages, 300) as url:
             if "lighthouse" not in skip:
                 with phase("2. Lighthouse", 480):
                     presets = [x for x in args.presets.split(",") if x]

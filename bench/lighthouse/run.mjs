@@ -12,6 +12,7 @@
 //            guest opening the chat on a cold cache). The chat is empty.
 // Only the performance and accessibility categories are run. Writes a summary per run.
 import { writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import puppeteer from 'puppeteer-core'
 import { navigation } from 'lighthouse'
 import desktopConfig from 'lighthouse/core/config/desktop-config.js'
@@ -32,6 +33,9 @@ const METRICS = ['first-contentful-paint', 'largest-contentful-paint', 'total-bl
 
 function summary(page, preset, url, result) {
   const lhr = result.lhr
+  // the page as Lighthouse left it, next to OUT, to look at
+  const shot = lhr.audits['final-screenshot']?.details?.data
+  if (shot) writeFileSync(join(dirname(out), `web-lighthouse-${preset}-${page}.jpg`), Buffer.from(shot.split(',')[1], 'base64'))
   const score = (id) => (lhr.categories[id]?.score == null ? null : Math.round(lhr.categories[id].score * 100))
   const failing = (id) =>
     (lhr.categories[id]?.auditRefs ?? [])

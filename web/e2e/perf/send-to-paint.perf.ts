@@ -21,6 +21,9 @@ import { writeFileSync } from 'node:fs'
 const TURNS = Number(process.env.PERF_TURNS ?? 20)
 const WARMUP = Number(process.env.PERF_WARMUP ?? 2)
 const OUT = process.env.PERF_OUT
+// A pause after each reply, so the job the server queues for it (indexing the message)
+// is done before the next one is timed.
+const SETTLE_MS = Number(process.env.PERF_SETTLE_MS ?? 500)
 const THINKING = 'Thinking…' // the live reply's placeholder before the first delta (en)
 const PROMPTS = [
   'Hello, I had a long day at work today.',
@@ -273,6 +276,7 @@ test('send → first reply text painted, against the API time to first delta', a
       if (kind === 'ui') ui = await uiTurn(page, prompt)
       else if (kind === 'ws') ws = await wsTtfd(page, prompt)
       else sse = await sseTtfd(page, sseChat, token, prompt)
+      await page.waitForTimeout(SETTLE_MS)
     }
     turns.push({ index, warmup: index < WARMUP, prompt, order, ui: ui!, wsTtfd: ws, sseTtfd: sse })
     console.log(
@@ -281,7 +285,7 @@ test('send → first reply text painted, against the API time to first delta', a
     )
   }
   const clientSocket = sockets.filter((url) => url.endsWith(`/ws/chats/${uiChat}`)).length
-  const result = { turns, warmup: WARMUP, clientTransport: clientSocket > 0 ? 'websocket' : 'sse', sockets }
+  const result = { turns, warmup: WARMUP, settleMs: SETTLE_MS, clientTransport: clientSocket > 0 ? 'websocket' : 'sse', sockets }
   if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2))
   expect(turns.length).toBe(WARMUP + TURNS)
 })
