@@ -373,6 +373,9 @@ def report_lighthouse(url: str, presets: list[str], limit: float, landing: list[
                 f"{r['throttling']} throttling, {r['formFactor']}, benchmarkIndex "
                 f"{r['benchmarkIndex']}; final URL {r['finalUrl'].removeprefix(url)}"
             )
+            expected = r["url"].removeprefix(url)
+            if r["finalUrl"].removeprefix(url) != expected:
+                say(f"    NOT the page asked for: {expected} ended on {r['finalUrl']}")
             if r["runtimeError"]:
                 say(f"    runtime error: {r['runtimeError']}")
             for item in r["failingAccessibility"]:
@@ -408,9 +411,21 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
         "CHROMIUM_PATH": os.environ.get("CHROMIUM_PATH") or chromium(),
     }
     command = ["npx", "playwright", "test", "-c", "e2e/perf/perf.config.ts"]
-    run(command, timeout=limit + 60, env=env, cwd=WEB)
+    stopped = ""
+    try:
+        run(command, timeout=limit + 60, env=env, cwd=WEB)
+    except subprocess.TimeoutExpired:
+        stopped = f"the run was stopped after {limit + 60:.0f} s"
+    except subprocess.CalledProcessError as exc:
+        stopped = f"the Playwright run failed (exit {exc.returncode}; see its output above)"
+    if not out.is_file():
+        raise RuntimeError(f"no turn was measured: {stopped}")
     result = json.loads(out.read_text())
     measured = [t for t in result["turns"] if not t["warmup"]]
+    if stopped or not result["complete"]:
+        say(f"PARTIAL: {len(measured)} of {turns} turns measured; {stopped}")
+    if not measured:
+        raise RuntimeError("no turn was measured past the warm-up")
     paint = [t["ui"]["sendToPaint"] for t in measured]
     ws = [t["wsTtfd"] for t in measured]
     sse = [t["sseTtfd"] for t in measured]

@@ -4,8 +4,8 @@
 //
 // One Chromium (CHROME_PATH, --headless=new --no-sandbox) driven by the puppeteer-core
 // Lighthouse uses. For each preset:
-//   landing: a Lighthouse navigation of BASE_URL/ with its default storage reset (a first
-//            visit: cold cache, no cookies).
+//   landing: a Lighthouse navigation of BASE_URL/ with its default storage reset, after
+//            clearing cookies and the HTTP cache (a first visit).
 //   chat:    a guest session is started the way a person does (Continue as guest), then
 //            the HTTP cache is cleared and Lighthouse navigates to that chat's URL with
 //            storage reset off, so the refresh cookie resumes the session (a returning
@@ -65,8 +65,18 @@ function summary(page, preset, url, result) {
   }
 }
 
+/** Clear the HTTP cache and, unless keepCookies, the cookies: Lighthouse's own storage
+ *  reset leaves cookies alone, and a refresh cookie would take `/` to the chat. */
+async function coldStart(page, keepCookies = false) {
+  const cdp = await page.createCDPSession()
+  await cdp.send('Network.clearBrowserCache')
+  if (!keepCookies) await cdp.send('Network.clearBrowserCookies')
+  await cdp.detach()
+}
+
 async function startGuestChat(browser) {
   const page = await browser.newPage()
+  await coldStart(page)
   await page.goto(`${base}/`, { waitUntil: 'networkidle0' })
   await page.locator('::-p-aria([name="Continue as guest"][role="button"])').click()
   await page.waitForFunction(() => /^\/chat\/[\w-]+$/.test(location.pathname), { timeout: 60_000 })
@@ -89,15 +99,14 @@ try {
     const flags = { onlyCategories: ['performance', 'accessibility'], logLevel: 'error' }
 
     let page = await browser.newPage()
+    await coldStart(page)
     const landing = await navigation(page, `${base}/`, { config, flags })
     results.push(summary('landing', preset, `${base}/`, landing))
     await page.close()
 
     const chatUrl = await startGuestChat(browser)
     page = await browser.newPage()
-    const cdp = await page.createCDPSession()
-    await cdp.send('Network.clearBrowserCache')
-    await cdp.detach()
+    await coldStart(page, true)
     const chat = await navigation(page, chatUrl, { config, flags: { ...flags, disableStorageReset: true } })
     results.push(summary('chat', preset, chatUrl, chat))
     await page.close()

@@ -265,6 +265,19 @@ test('send → first reply text painted, against the API time to first delta', a
   await openApiSocket(page, wsChat, token)
 
   const turns: Turn[] = []
+  // Written after every turn, so a run cut short still leaves what it measured.
+  const save = (complete: boolean) => {
+    const clientSocket = sockets.filter((url) => url.endsWith(`/ws/chats/${uiChat}`)).length
+    const result = {
+      complete,
+      turns,
+      warmup: WARMUP,
+      settleMs: SETTLE_MS,
+      clientTransport: clientSocket > 0 ? 'websocket' : 'sse',
+      sockets,
+    }
+    if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2))
+  }
   const kinds = ['ui', 'ws', 'sse']
   for (let index = 0; index < WARMUP + TURNS; index++) {
     const prompt = PROMPTS[index % PROMPTS.length]
@@ -279,13 +292,12 @@ test('send → first reply text painted, against the API time to first delta', a
       await page.waitForTimeout(SETTLE_MS)
     }
     turns.push({ index, warmup: index < WARMUP, prompt, order, ui: ui!, wsTtfd: ws, sseTtfd: sse })
+    save(false)
     console.log(
       `turn ${index}${index < WARMUP ? ' (warm-up)' : ''}: send→paint ${ui!.sendToPaint.toFixed(1)} ms, ` +
         `API TTFD ws ${ws.toFixed(1)} ms, sse ${sse.toFixed(1)} ms`,
     )
   }
-  const clientSocket = sockets.filter((url) => url.endsWith(`/ws/chats/${uiChat}`)).length
-  const result = { turns, warmup: WARMUP, settleMs: SETTLE_MS, clientTransport: clientSocket > 0 ? 'websocket' : 'sse', sockets }
-  if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2))
+  save(true)
   expect(turns.length).toBe(WARMUP + TURNS)
 })
