@@ -398,6 +398,12 @@ def p50(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def percentile(values: list[float], fraction: float) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
 def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
     out = RESULTS / "web-paint.json"
     out.unlink(missing_ok=True)
@@ -449,6 +455,11 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
         f"{p50(paint) - p50(ws):.1f} ms"
     )
     say(
+        f"  spread: paired differences p25 {percentile(paired, 0.25):.1f} ms, p75 "
+        f"{percentile(paired, 0.75):.1f} ms; API TTFD "
+        f"over WebSocket p25 {percentile(ws, 0.25):.1f} ms, p75 {percentile(ws, 0.75):.1f} ms"
+    )
+    say(
         f"for reference: minus API TTFD over SSE, paired p50 {p50(paired_sse):.1f} ms; "
         f"the client's own delta frame -> paint, same turn, p50 "
         + (f"{p50(frame_to_paint):.1f} ms" if frame_to_paint else "n/a")
@@ -471,8 +482,8 @@ def main() -> None:
     parser.add_argument(
         "--max-new-tokens",
         type=int,
-        default=32,
-        help="CONFIDANT_LLM_MAX_NEW_TOKENS of the server (default 32; the time to first "
+        default=8,
+        help="CONFIDANT_LLM_MAX_NEW_TOKENS of the server (default 8; the time to first "
         "delta does not depend on it, the length of a run does)",
     )
     parser.add_argument(
