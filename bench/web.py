@@ -382,6 +382,12 @@ def report_lighthouse(url: str, presets: list[str], limit: float, landing: list[
                 say(f"    accessibility audit below 1: {item['id']} ({item['title']})")
             for item in r["failingPerformance"]:
                 say(f"    performance audit below 1: {item['id']} {item['score']}")
+            for item in r.get("opportunities", [])[:3]:
+                kib = item["savingsBytes"]
+                say(
+                    f"    opportunity: {item['id']}, saves ~{item['savingsMs']:.0f} ms"
+                    + (f", {kib / 1000:.0f} kB" if kib else "")
+                )
             if r["page"] == "landing":
                 seen = sorted(s["url"].rsplit("/", 1)[-1] for s in r["scripts"])
                 same = seen == sorted(landing)
@@ -446,6 +452,14 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
     )
     say(f"  send -> first reply text painted   p50 {p50(paint):7.1f} ms  (max {max(paint):.1f})")
     say(f"  send -> text in the DOM            p50 {p50(to_mutation):7.1f} ms")
+    split = [t["ui"] for t in measured if t["ui"].get("sendToSocket") is not None]
+    if split and all(u["socketToFrame"] is not None for u in split):
+        say(
+            "  the same turns split: click -> the client's ws.send p50 "
+            f"{p50([u['sendToSocket'] for u in split]):.1f} ms, ws.send -> first delta frame "
+            f"p50 {p50([u['socketToFrame'] for u in split]):.1f} ms, frame -> paint p50 "
+            f"{p50([u['frameToPaint'] for u in split]):.1f} ms"
+        )
     say(f"  API TTFD over WebSocket (browser)  p50 {p50(ws):7.1f} ms  (max {max(ws):.1f})")
     say(f"  API TTFD over SSE (browser)        p50 {p50(sse):7.1f} ms  (max {max(sse):.1f})")
     ok = p50(paired) <= TARGET_PAINT_OVERHEAD_MS

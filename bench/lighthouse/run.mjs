@@ -44,8 +44,14 @@ function summary(page, preset, url, result) {
   const scripts = (lhr.audits['network-requests']?.details?.items ?? [])
     .filter((item) => item.resourceType === 'Script')
     .map((item) => ({ url: item.url, transferSize: item.transferSize, resourceSize: item.resourceSize }))
+  // what Lighthouse says would save the most (its opportunities), biggest first
+  const opportunities = Object.values(lhr.audits)
+    .filter((a) => a.details?.type === 'opportunity' && (a.details.overallSavingsMs ?? 0) > 0)
+    .sort((a, b) => b.details.overallSavingsMs - a.details.overallSavingsMs)
+    .map((a) => ({ id: a.id, savingsMs: a.details.overallSavingsMs, savingsBytes: a.details.overallSavingsBytes ?? null }))
   return {
     page,
+    opportunities,
     preset,
     url,
     finalUrl: lhr.finalDisplayedUrl,

@@ -8,7 +8,9 @@
 //      moment the live reply first shows streamed text; a requestAnimationFrame callback
 //      then posts a MessageChannel message, which runs after that frame is painted:
 //      that is the paint time. An init script also notes when the page's own WebSocket
-//      received the first `delta` frame of the turn (a cross-check of the client's share).
+//      sent the message (ws.send) and received the turn's first `delta` frame, which
+//      splits send → paint into the client before the socket, the server and the
+//      network, and the client after the frame.
 //   B: the API over WebSocket (the transport the client uses), from the page itself:
 //      performance.now() before ws.send(message) to the first `delta` frame.
 //   C: the API over SSE (POST /api/messages, fetch with a stream reader), to the first
@@ -38,6 +40,7 @@ interface PerfState {
   armed: boolean
   before: number
   clickAt: number | null
+  sentAt: number | null
   frameAt: number | null
   mutationAt: number | null
   rafAt: number | null
@@ -56,6 +59,8 @@ interface UiTurn {
   sendToPaint: number
   sendToMutation: number
   sendToRaf: number
+  sendToSocket: number | null
+  socketToFrame: number | null
   sendToFrame: number | null
   frameToPaint: number | null
   firstText: string
@@ -84,6 +89,12 @@ function recordSocketFrames(): void {
         if (event.data.includes('"type":"delta"')) state.frameAt = performance.now()
       })
     }
+
+    send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      const state = window.__perf
+      if (state?.armed && state.sentAt === null && this.url.endsWith(`/ws/chats/${state.chatId}`)) state.sentAt = performance.now()
+      super.send(data)
+    }
   }
   window.WebSocket = Recorded
 }
@@ -95,6 +106,7 @@ function installObserver(args: { chatId: string; thinking: string }): void {
     armed: false,
     before: 0,
     clickAt: null,
+    sentAt: null,
     frameAt: null,
     mutationAt: null,
     rafAt: null,
@@ -139,7 +151,7 @@ async function uiTurn(page: Page, prompt: string): Promise<UiTurn> {
   await page.evaluate(() => {
     const state = window.__perf!
     state.before = document.querySelectorAll('[role="log"] article[aria-label="Confidant"]').length
-    state.clickAt = state.frameAt = state.mutationAt = state.rafAt = state.paintAt = null
+    state.clickAt = state.sentAt = state.frameAt = state.mutationAt = state.rafAt = state.paintAt = null
     state.text = null
     state.armed = true
   })
@@ -157,6 +169,8 @@ async function uiTurn(page: Page, prompt: string): Promise<UiTurn> {
     sendToPaint: s.paintAt! - click,
     sendToMutation: s.mutationAt! - click,
     sendToRaf: s.rafAt! - click,
+    sendToSocket: s.sentAt === null ? null : s.sentAt - click,
+    socketToFrame: s.sentAt === null || s.frameAt === null ? null : s.frameAt - s.sentAt,
     sendToFrame: s.frameAt === null ? null : s.frameAt - click,
     frameToPaint: s.frameAt === null ? null : s.paintAt! - s.frameAt,
     firstText: s.text ?? '',
