@@ -463,6 +463,12 @@ def report_paint(url: str, turns: int, warmup: int, limit: float) -> None:
             f"p50 {p50([u['socketToFrame'] for u in split]):.1f} ms, frame -> paint p50 "
             f"{p50([u['frameToPaint'] for u in split]):.1f} ms"
         )
+        busy = [u.get("longTaskMsBeforeFrame") for u in split]
+        if all(b is not None for b in busy):
+            say(
+                "  the page's long tasks (> 50 ms) between the click and the first delta frame: "
+                f"p50 {p50(busy):.1f} ms, max {max(busy):.1f} ms a turn"
+            )
     say(f"  API TTFD over WebSocket (browser)  p50 {p50(ws):7.1f} ms  (max {max(ws):.1f})")
     say(f"  API TTFD over SSE (browser)        p50 {p50(sse):7.1f} ms  (max {max(sse):.1f})")
     ok = p50(paired) <= TARGET_PAINT_OVERHEAD_MS

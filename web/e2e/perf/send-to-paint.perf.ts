@@ -46,6 +46,7 @@ interface PerfState {
   rafAt: number | null
   paintAt: number | null
   text: string | null
+  longTasks: [number, number][]
 }
 
 declare global {
@@ -63,6 +64,7 @@ interface UiTurn {
   socketToFrame: number | null
   sendToFrame: number | null
   frameToPaint: number | null
+  longTaskMsBeforeFrame: number | null
   firstText: string
 }
 
@@ -112,8 +114,14 @@ function installObserver(args: { chatId: string; thinking: string }): void {
     rafAt: null,
     paintAt: null,
     text: null,
+    longTasks: [],
   }
   window.__perf = state
+  // main-thread tasks over 50 ms while armed: a busy page would delay the socket's events
+  new PerformanceObserver((list) => {
+    if (!state.armed) return
+    for (const entry of list.getEntries()) state.longTasks.push([entry.startTime, entry.duration])
+  }).observe({ type: 'longtask' })
   document.addEventListener(
     'click',
     (event) => {
@@ -153,6 +161,7 @@ async function uiTurn(page: Page, prompt: string): Promise<UiTurn> {
     state.before = document.querySelectorAll('[role="log"] article[aria-label="Confidant"]').length
     state.clickAt = state.sentAt = state.frameAt = state.mutationAt = state.rafAt = state.paintAt = null
     state.text = null
+    state.longTasks = []
     state.armed = true
   })
   await page.getByRole('button', { name: 'Send' }).click()
@@ -173,6 +182,12 @@ async function uiTurn(page: Page, prompt: string): Promise<UiTurn> {
     socketToFrame: s.sentAt === null || s.frameAt === null ? null : s.frameAt - s.sentAt,
     sendToFrame: s.frameAt === null ? null : s.frameAt - click,
     frameToPaint: s.frameAt === null ? null : s.paintAt! - s.frameAt,
+    longTaskMsBeforeFrame:
+      s.frameAt === null
+        ? null
+        : s.longTasks
+            .map(([start, duration]) => Math.max(0, Math.min(start + duration, s.frameAt!) - Math.max(start, click)))
+            .reduce((a, b) => a + b, 0),
     firstText: s.text ?? '',
   }
 }
