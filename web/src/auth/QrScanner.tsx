@@ -1,0 +1,100 @@
+import { useEffect, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Button, ErrorText } from '../components/ui'
+
+interface Props {
+  onCode: (text: string) => void
+  busy: boolean
+}
+
+type Controls = { stop: () => void }
+
+/** Read a sign-in QR code with the camera, or from a photo of it. */
+export function QrScanner({ onCode, busy }: Props) {
+  const { t } = useTranslation()
+  const video = useRef<HTMLVideoElement | null>(null)
+  const controls = useRef<Controls | null>(null)
+  const [scanning, setScanning] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => () => controls.current?.stop(), [])
+
+  const stop = () => {
+    controls.current?.stop()
+    controls.current = null
+    setScanning(false)
+  }
+
+  const startCamera = async () => {
+    setError(null)
+    try {
+      const { BrowserQRCodeReader } = await import('@zxing/browser')
+      const reader = new BrowserQRCodeReader()
+      setScanning(true)
+      let done = false
+      controls.current = await reader.decodeFromVideoDevice(undefined, video.current!, (result, _err, ctl) => {
+        if (result && !done) {
+          done = true
+          ctl.stop()
+          setScanning(false)
+          onCode(result.getText())
+        }
+      })
+    } catch {
+      setScanning(false)
+      setError(t('qr.noCamera'))
+    }
+  }
+
+  const fromFile = async (file: File) => {
+    setError(null)
+    const url = URL.createObjectURL(file)
+    try {
+      const { BrowserQRCodeReader } = await import('@zxing/browser')
+      const result = await new BrowserQRCodeReader().decodeFromImageUrl(url)
+      onCode(result.getText())
+    } catch {
+      setError(t('qr.unreadable'))
+    } finally {
+      URL.revokeObjectURL(url)
+    }
+  }
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap gap-2">
+        {scanning ? (
+          <Button variant="secondary" onClick={stop}>
+            {t('qr.stopCamera')}
+          </Button>
+        ) : (
+          <Button onClick={() => void startCamera()} disabled={busy}>
+            {t('qr.scanCamera')}
+          </Button>
+        )}
+        <label className="inline-flex min-h-11 cursor-pointer items-center rounded-lg border border-border px-4 py-2 font-medium hover:bg-surface focus-within:outline focus-within:outline-3">
+          {t('qr.upload')}
+          <input
+            type="file"
+            accept="image/*"
+            className="sr-only"
+            disabled={busy}
+            onChange={(event) => {
+              const file = event.target.files?.[0]
+              event.target.value = ''
+              if (file) void fromFile(file)
+            }}
+          />
+        </label>
+      </div>
+      <video
+        ref={video}
+        muted
+        playsInline
+        aria-label={t('qr.cameraView')}
+        className={scanning ? 'w-full max-w-sm rounded-lg border border-border' : 'hidden'}
+      />
+      <ErrorText>{error}</ErrorText>
+    </div>
+  )
+}

@@ -1,0 +1,68 @@
+// Small shared pieces with consistent, AA-contrast styling.
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from 'react'
+import { useId } from 'react'
+
+export function cx(...names: (string | false | null | undefined)[]): string {
+  return names.filter(Boolean).join(' ')
+}
+
+type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' | 'ghost' }
+
+export function Button({ variant = 'primary', className, type = 'button', ...rest }: ButtonProps) {
+  const styles = {
+    primary: 'bg-accent text-accent-fg hover:underline hover:underline-offset-4',
+    secondary: 'border border-border bg-bg text-fg hover:bg-surface',
+    danger: 'bg-danger text-bg hover:underline hover:underline-offset-4',
+    ghost: 'text-fg hover:bg-surface',
+  }[variant]
+  return (
+    <button
+      type={type}
+      className={cx(
+        'inline-flex min-h-11 items-center justify-center gap-2 rounded-lg px-4 py-2 font-medium disabled:cursor-not-allowed disabled:opacity-60',
+        styles,
+        className,
+      )}
+      {...rest}
+    />
+  )
+}
+
+type FieldProps = InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode }
+
+export function Field({ label, hint, className, id, ...rest }: FieldProps) {
+  const generated = useId()
+  const inputId = id ?? generated
+  const hintId = hint ? `${inputId}-hint` : undefined
+  return (
+    <div className={cx('flex flex-col gap-1', className)}>
+      <label htmlFor={inputId} className="font-medium">
+        {label}
+      </label>
+      <input
+        id={inputId}
+        aria-describedby={hintId}
+        className="min-h-11 rounded-lg border border-border bg-bg px-3 py-2 text-fg"
+        {...rest}
+      />
+      {hint ? (
+        <p id={hintId} className="text-sm text-muted">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+export function ErrorText({ children }: { children: ReactNode }) {
+  if (!children) return null
+  return (
+    <p role="alert" className="rounded-lg bg-danger-soft px-3 py-2 text-danger">
+      {children}
+    </p>
+  )
+}
+
+export function PageHeading({ children }: { children: ReactNode }) {
+  return <h1 className="text-2xl font-semibold">{children}</h1>
+}
