@@ -25,6 +25,7 @@ INDEX_HTML = (
     '<body><div id="root"></div></body></html>'
 )
 APP_JS = "console.log('confidant');\n"
+CHUNK_JS = "".join(f"export const line{n} = 'a chunk of the client';\n" for n in range(100))
 IMMUTABLE = "public, max-age=31536000, immutable"
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -38,6 +39,7 @@ def build_dist(dist: Path) -> Path:
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text(INDEX_HTML)
     (dist / "assets" / "app-abc123.js").write_text(APP_JS)
+    (dist / "assets" / "chunk-def456.js").write_text(CHUNK_JS)
     (dist / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     return dist
 
@@ -97,6 +99,21 @@ async def test_hashed_assets_are_cached_for_a_year(http: httpx.AsyncClient) -> N
     )
     assert again.status_code == 304
     assert again.headers["cache-control"] == IMMUTABLE
+
+
+async def test_the_client_s_files_go_gzipped_to_a_browser_that_takes_it(
+    http: httpx.AsyncClient,
+) -> None:
+    zipped = await http.get("/assets/chunk-def456.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(CHUNK_JS) / 4
+    assert zipped.text == CHUNK_JS  # httpx undoes the encoding
+    assert zipped.headers["cache-control"] == IMMUTABLE
+    plain = await http.get("/assets/chunk-def456.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == CHUNK_JS
+    api = await http.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in api.headers
 
 
 async def test_index_html_is_never_cached(http: httpx.AsyncClient) -> None:

@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -178,5 +179,7 @@ def _with_headers(headers: list[tuple[bytes, bytes]], csp: str) -> list[tuple[by
 
 
 def install(app: FastAPI, dist: Path) -> None:
-    """The web client as the router's fallback: after every route, before none."""
-    app.router.default = WebClient(dist, app.router.default)
+    """The web client as the router's fallback: after every route, before none. Its
+    files go gzipped to a browser that takes it (the landing route's scripts: 373 kB
+    raw, 120 kB gzipped); the API's answers, streams included, are left as they are."""
+    app.router.default = GZipMiddleware(WebClient(dist, app.router.default), minimum_size=1024)
