@@ -77,6 +77,11 @@ test('chat: a crisis reply shows the resources first, in an alert with tap-to-ca
   const textBox = (await reply.locator('p.whitespace-pre-wrap').boundingBox())!
   expect(bannerBox.y).toBeLessThan(textBox.y)
   await check(page, 'chat-crisis')
+  // after a reload the reply still leads with the banner, and the resources are not shown twice
+  await page.reload()
+  const again = page.getByRole('log').getByRole('article', { name: 'Confidant' }).last()
+  await expect(again.getByRole('alert')).toBeVisible()
+  await expect(again.locator('p.whitespace-pre-wrap')).not.toContainText('please reach out now')
 })
 
 test('chat list: New chat, rename, delete; phone layout', async ({ page }) => {

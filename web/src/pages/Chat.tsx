@@ -17,9 +17,28 @@ import { SentenceQueue, autoPlayEnabled, clipUrl } from '../chat/audio'
 import { ErrorText } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 
-// Crisis resources and spoken replies seen in this tab, by message id (not stored).
-const resourcesById = new Map<string, string>()
+// Spoken replies seen in this tab, by message id (object URLs, in memory).
 const audioById = new Map<string, string>()
+
+// Crisis resources shown with a reply, by message id: kept for this tab's session so a
+// reload still shows the banner (sessionStorage ends with the tab; nothing else is kept).
+const RESOURCES_KEY = 'confidant.crisis'
+function loadResources(): Map<string, string> {
+  try {
+    return new Map(Object.entries(JSON.parse(sessionStorage.getItem(RESOURCES_KEY) ?? '{}') as Record<string, string>))
+  } catch {
+    return new Map()
+  }
+}
+const resourcesById = loadResources()
+function rememberResources(messageId: string, resources: string): void {
+  resourcesById.set(messageId, resources)
+  try {
+    sessionStorage.setItem(RESOURCES_KEY, JSON.stringify(Object.fromEntries(resourcesById)))
+  } catch {
+    // storage full or unavailable: the banner still shows until the page is left
+  }
+}
 
 interface LiveTurn {
   user: Message | null
@@ -106,7 +125,7 @@ function Conversation({ chat }: { chat: ChatT }) {
             break
           case 'message': {
             const reply = event.message
-            if (current.resources) resourcesById.set(reply.id, current.resources)
+            if (current.resources) rememberResources(reply.id, current.resources)
             if (!reply.sources && current.sources.length) reply.sources = current.sources
             const added = current.user ? [current.user, reply] : [reply]
             append(...added)
