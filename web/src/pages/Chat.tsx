@@ -66,7 +66,6 @@ function Conversation({ chat }: { chat: ChatT }) {
   const [live, setLive] = useState<LiveTurn | null>(null)
   const [streaming, setStreaming] = useState(false)
   const [, setAudioVersion] = useState(0)
-  const [announce, setAnnounce] = useState('')
   const socket = useRef<ChatSocket | null>(null)
   const handle = useRef<ReplyHandle | null>(null)
   const logRef = useRef<HTMLDivElement | null>(null)
@@ -99,7 +98,6 @@ function Conversation({ chat }: { chat: ChatT }) {
     async (start: (emit: (event: ReplyEvent) => void) => Promise<ReplyHandle>, turn: LiveTurn, spoken: boolean) => {
       setLive(turn)
       setStreaming(true)
-      setAnnounce('')
       let current = turn
       const sentences = spoken && autoPlayEnabled() ? new SentenceQueue() : null
       const update = (patch: Partial<LiveTurn>) => {
@@ -131,7 +129,6 @@ function Conversation({ chat }: { chat: ChatT }) {
             append(...added)
             setLive(null)
             setStreaming(false)
-            setAnnounce(t('chat.replyFinished'))
             if (event.userAudio && current.user) {
               void clipUrl(event.userAudio).then((url) => {
                 audioById.set(current.user!.id, url)
@@ -240,9 +237,6 @@ function Conversation({ chat }: { chat: ChatT }) {
         ) : null}
         {live?.error ? <ErrorText>{live.error}</ErrorText> : null}
       </div>
-      <p className="sr-only" role="status">
-        {announce}
-      </p>
       <Composer onSend={onSend} onStop={() => handle.current?.stop()} streaming={streaming}>
         <VoiceRecorder onRecorded={onRecorded} disabled={streaming} />
       </Composer>
