@@ -54,6 +54,7 @@ const serverEnv: Record<string, string> = {
   CONFIDANT_LOGIN_RATE_PER_IP: '1000',
   CONFIDANT_LOGIN_RATE_PER_ACCOUNT: '1000',
   CONFIDANT_LLM_MAX_NEW_TOKENS: '128',
+  CONFIDANT_QR_LOGIN_TTL_SECONDS: '40',
 }
 const build = 'npx vite build --logLevel warn'
 const api = {

@@ -170,3 +170,14 @@ test('QR: a second device signs in by scanning the code with its camera', async 
     await camera.close()
   }
 })
+
+test('QR: the code shown is renewed by itself before it expires', async ({ page }) => {
+  await createAccount(page, 'Quang', uniqueEmail('renew'), PASSWORD)
+  await showQr(page)
+  const image = page.getByRole('img', { name: 'Sign-in QR code' })
+  const first = await image.getAttribute('src')
+  await expect(page.getByText(/This code expires in \d+ seconds?\./)).toBeVisible()
+  // the e2e server's codes live 40 s; a new one comes about 8 s before the end
+  await expect(image).not.toHaveAttribute('src', first!, { timeout: 45_000 })
+  await expect(page.getByText(/This code expires in (3\d|40) seconds\./)).toBeVisible()
+})

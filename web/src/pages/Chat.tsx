@@ -12,7 +12,7 @@ import { Composer } from '../chat/Composer'
 import { MessageView } from '../chat/MessageView'
 import { ModelPicker } from '../chat/ModelPicker'
 import { VoiceRecorder } from '../chat/VoiceRecorder'
-import { ChatSocket, sendMessage, type ReplyEvent, type ReplyHandle } from '../chat/stream'
+import { ChatSocket, sendMessage, withFallback, type ReplyEvent, type ReplyHandle } from '../chat/stream'
 import { SentenceQueue, autoPlayEnabled, clipUrl } from '../chat/audio'
 import { ErrorText } from '../components/ui'
 import { useTitle } from '../components/useTitle'
@@ -181,14 +181,12 @@ function Conversation({ chat }: { chat: ChatT }) {
   const onRecorded = (recording: Blob) => {
     const turn: LiveTurn = { user: null, transcribing: true, text: '', resources: null, sources: [], error: null }
     void run(
-      async (emit) => {
-        try {
-          if (!socket.current) throw new Error('no socket')
-          return await socket.current.sendVoice(recording, emit)
-        } catch {
-          return voiceOverHttp(chatId, recording, emit)
-        }
-      },
+      (emit) =>
+        withFallback(
+          socket.current ? (e) => socket.current!.sendVoice(recording, e) : null,
+          (e) => voiceOverHttp(chatId, recording, e),
+          emit,
+        ),
       turn,
       true,
     )
