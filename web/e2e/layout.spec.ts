@@ -69,3 +69,29 @@ test('keyboard only: skip link, guest start, type and send, reach the nav', asyn
   const outline = await page.locator(':focus').evaluate((el) => getComputedStyle(el).outlineStyle)
   expect(outline).not.toBe('none')
 })
+
+test('Vietnamese on every signed-in page: headings, titles and nav, axe clean', async ({ page }) => {
+  await page.goto('/')
+  await page.getByLabel('Language').selectOption('vi')
+  await page.getByRole('link', { name: 'Tạo tài khoản' }).click()
+  await page.getByLabel('Tên').fill('Hạnh')
+  await page.getByLabel('Email').fill(uniqueEmail('vi'))
+  await page.getByLabel('Mật khẩu').fill('mật khẩu đủ dài')
+  await page.getByRole('button', { name: 'Tạo tài khoản' }).click()
+  await expect(page).toHaveURL(/\/chat\/[\w-]+$/)
+  await expect(page.locator('html')).toHaveAttribute('lang', 'vi')
+  for (const [link, title] of [
+    ['Nhật ký', 'Nhật ký'],
+    ['Thẻ y tế', 'Thẻ y tế'],
+    ['Cài đặt', 'Cài đặt'],
+  ] as const) {
+    await page.getByRole('navigation', { name: 'Chính' }).getByRole('link', { name: link }).click()
+    await expect(page).toHaveTitle(`Confidant — ${title}`)
+    await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible()
+    await check(page, `vi-${link}`)
+  }
+  // the choice was saved as the account's preference: still Vietnamese after a reload
+  await page.reload()
+  await expect(page.getByRole('heading', { level: 1, name: 'Cài đặt' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Lưu hồ sơ' })).toBeVisible()
+})

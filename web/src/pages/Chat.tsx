@@ -14,7 +14,7 @@ import { ModelPicker } from '../chat/ModelPicker'
 import { VoiceRecorder } from '../chat/VoiceRecorder'
 import { ChatSocket, sendMessage, withFallback, type ReplyEvent, type ReplyHandle } from '../chat/stream'
 import { SentenceQueue, autoPlayEnabled, clipUrl } from '../chat/audio'
-import { ErrorText } from '../components/ui'
+import { Button, ErrorText } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 
 // Spoken replies seen in this tab, by message id (object URLs, in memory).
@@ -64,6 +64,21 @@ function Conversation({ chat }: { chat: ChatT }) {
     queryFn: () => request<Page<Message>>(`/api/chats/${chatId}/messages?limit=100`),
   })
   const [live, setLive] = useState<LiveTurn | null>(null)
+  const [loadingOlder, setLoadingOlder] = useState(false)
+  const loadOlder = async () => {
+    const cursor = messages.data?.nextCursor
+    if (!cursor) return
+    setLoadingOlder(true)
+    try {
+      const older = await request<Page<Message>>(`/api/chats/${chatId}/messages?limit=100&cursor=${encodeURIComponent(cursor)}`)
+      queryClient.setQueryData<Page<Message>>(messagesKey, (old) => ({
+        items: [...(old?.items ?? []), ...older.items],
+        nextCursor: older.nextCursor,
+      }))
+    } finally {
+      setLoadingOlder(false)
+    }
+  }
   const [streaming, setStreaming] = useState(false)
   const [, setAudioVersion] = useState(0)
   const socket = useRef<ChatSocket | null>(null)
@@ -211,6 +226,11 @@ function Conversation({ chat }: { chat: ChatT }) {
       >
         {messages.isLoading ? <p className="text-muted">{t('common.loading')}</p> : null}
         {messages.error ? <ErrorText>{describeError(t, messages.error)}</ErrorText> : null}
+        {messages.data?.nextCursor ? (
+          <Button variant="secondary" className="self-center" onClick={() => void loadOlder()} disabled={loadingOlder}>
+            {t('chat.older')}
+          </Button>
+        ) : null}
         {messages.data && items.length === 0 && !live ? <p className="text-muted">{t('chat.empty')}</p> : null}
         {items.map((message) => (
           <MessageView
