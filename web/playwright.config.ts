@@ -20,15 +20,16 @@ process.env.E2E_API_PORT ??= String(freePort())
 process.env.E2E_WEB_PORT ??= String(freePort())
 if (!process.env.E2E_DATA_DIR) {
   const dataDir = mkdtempSync(join(tmpdir(), 'confidant-e2e-'))
-  // The bundled model is converted once (about a minute) and kept between runs.
-  const models = join(here, '.cache', 'models')
+  // The bundled model is converted once (about a minute) and kept between runs
+  // (under node_modules/.cache, which the Makefile's staleness check leaves out).
+  const models = join(here, 'node_modules', '.cache', 'confidant-e2e', 'models')
   mkdirSync(models, { recursive: true })
   symlinkSync(models, join(dataDir, 'models'))
   process.env.E2E_DATA_DIR = dataDir
 }
 
 // A spoken message for the fake microphone.
-const fixtures = join(here, '.cache', 'fixtures')
+const fixtures = join(here, 'node_modules', '.cache', 'confidant-e2e', 'fixtures')
 mkdirSync(fixtures, { recursive: true })
 export const SPOKEN_WAV = join(fixtures, 'spoken.wav')
 if (!existsSync(SPOKEN_WAV)) {
@@ -53,6 +54,7 @@ const serverEnv: Record<string, string> = {
   CONFIDANT_LOGIN_RATE_PER_IP: '1000',
   CONFIDANT_LOGIN_RATE_PER_ACCOUNT: '1000',
   CONFIDANT_LLM_MAX_NEW_TOKENS: '128',
+  CONFIDANT_QR_LOGIN_TTL_SECONDS: '40',
 }
 const build = 'npx vite build --logLevel warn'
 const api = {

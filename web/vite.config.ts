@@ -11,6 +11,13 @@ const proxy = {
   '/ws': { target: api.replace(/^http/, 'ws'), ws: true, changeOrigin: false },
 }
 
+// The policy `confidant serve` sends with the pages (src/confidant/app/web.py), so that
+// `vite preview` runs the client under the same rules.
+const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; " +
+  "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   build: {
@@ -21,7 +28,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: { proxy },
-  preview: { proxy },
+  preview: { proxy, headers: { 'Content-Security-Policy': csp } },
   test: {
     environment: 'jsdom',
     globals: true,

@@ -170,3 +170,30 @@ test('QR: a second device signs in by scanning the code with its camera', async 
     await camera.close()
   }
 })
+
+test('QR: the code shown is renewed by itself before it expires', async ({ page }) => {
+  await createAccount(page, 'Quang', uniqueEmail('renew'), PASSWORD)
+  await showQr(page)
+  const image = page.getByRole('img', { name: 'Sign-in QR code' })
+  const first = await image.getAttribute('src')
+  await expect(page.getByText(/This code expires in \d+ seconds?\./)).toBeVisible()
+  // the e2e server's codes live 40 s; a new one comes about 8 s before the end
+  await expect(image).not.toHaveAttribute('src', first!, { timeout: 45_000 })
+  await expect(page.getByText(/This code expires in (3\d|40) seconds\./)).toBeVisible()
+})
+
+test('a rate-limited sign-in says when to try again, in words', async ({ page }) => {
+  // the e2e server's limits are raised, so the answer is the server's own 429 shape, replayed
+  await page.route('**/api/auth/login', (route) =>
+    route.fulfill({
+      status: 429,
+      headers: { 'Content-Type': 'application/json', 'Retry-After': '120' },
+      body: JSON.stringify({ error: { code: 'too_many_requests', message: 'Too many attempts, try again later', details: null } }),
+    }),
+  )
+  await page.goto('/sign-in')
+  await page.getByLabel('Email').fill('someone@example.com')
+  await page.getByLabel('Password').fill('whatever it is')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('alert')).toHaveText('Too many attempts. Try again in 2 minutes.')
+})

@@ -73,3 +73,21 @@ test('diary: write, edit, delete, import, search with highlights, ask; chat repl
   await expect(page).toHaveURL(/\/diary\?entry=/)
   await expect(page.getByRole('region', { name: 'Entries' }).locator('li.border-2')).toContainText('Lake Moraine')
 })
+
+test('diary: more than a page of entries (a JSON import of 105): older ones on request', async ({ page }) => {
+  await createAccount(page, 'Bao', uniqueEmail('many'), 'a long enough password')
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Diary' }).click()
+  const start = Date.UTC(2024, 0, 1)
+  const entries = Array.from({ length: 105 }, (_, i) => ({
+    date: new Date(start + i * 86_400_000).toISOString().slice(0, 10),
+    text: `Day ${i + 1} of the year.`,
+  }))
+  await page.getByLabel('Import a file').setInputFiles({ name: 'export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ entries })) })
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 105 entries' })).toBeVisible()
+  const list = page.getByRole('region', { name: 'Entries' })
+  await expect(list.getByRole('article')).toHaveCount(100)
+  await list.getByRole('button', { name: 'Show older entries' }).click()
+  await expect(list.getByRole('article')).toHaveCount(105)
+  await expect(list.getByRole('button', { name: 'Show older entries' })).toHaveCount(0)
+  await expect(list.getByRole('article').last()).toContainText('Day 1 of the year.')
+})

@@ -24,3 +24,17 @@ test('voice message: recorded through the microphone, transcribed, answered in w
   await expect(mine.getByLabel('Your recording')).toBeAttached()
   await check(page, 'chat-voice')
 })
+
+test('voice message with the WebSocket refused: sent as POST /api/messages/voice', async ({ page }) => {
+  await page.routeWebSocket(/\/ws\/chats\//, (ws) => ws.close({ code: 1011, reason: 'blocked for the test' }))
+  const posted: number[] = []
+  page.on('response', (r) => r.url().endsWith('/api/messages/voice') && posted.push(r.status()))
+  await startGuestChat(page)
+  await page.getByRole('button', { name: 'Record voice message' }).click()
+  await page.waitForTimeout(4500)
+  await page.getByRole('button', { name: 'Stop and send' }).click()
+  const log = page.getByRole('log', { name: 'Conversation' })
+  await expect(log.getByRole('article', { name: 'You' })).toContainText(/good day|calm|hello/i, { timeout: 90_000 })
+  await expect(log.getByRole('article', { name: 'Confidant' }).getByLabel('Spoken reply')).toBeAttached({ timeout: 30_000 })
+  expect(posted).toEqual([200])
+})

@@ -9,7 +9,8 @@ import { Button, ErrorText, cx } from '../components/ui'
 
 export function chatTitle(chat: Chat, t: (key: string, o?: Record<string, unknown>) => string, locale: string): string {
   if (chat.title) return chat.title
-  return t('chat.untitled', { date: new Date(chat.createdAt).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) })
+  const date = new Date(chat.createdAt).toLocaleString(locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
+  return t('chat.untitled', { date })
 }
 
 export function useChats() {
@@ -125,7 +126,7 @@ export function ChatList({ currentId }: { currentId: string | undefined }) {
     },
   })
   return (
-    <aside aria-labelledby="chats-heading" className="flex flex-col gap-2 border-b border-border p-2 md:w-72 md:border-b-0 md:border-r md:overflow-auto">
+    <aside aria-labelledby="chats-heading" className="flex flex-col gap-2 border-b border-border p-2 md:w-80 md:border-b-0 md:border-r md:overflow-auto">
       <div className="flex items-center gap-2">
         <h2 id="chats-heading" className="text-lg font-semibold">
           {t('chat.chats')}
@@ -138,7 +139,7 @@ export function ChatList({ currentId }: { currentId: string | undefined }) {
         </Button>
       </div>
       <ErrorText>{create.error ? describeError(t, create.error) : null}</ErrorText>
-      <div id="chat-list" className={cx(!open && 'hidden', 'md:block')}>
+      <div id="chat-list" className={cx(!open && 'hidden', 'max-h-[40vh] overflow-auto md:block md:max-h-none')}>
         {chats.isLoading ? <p className="text-muted">{t('common.loading')}</p> : null}
         {chats.data && chats.data.items.length === 0 ? <p className="text-muted">{t('chat.none')}</p> : null}
         <ul className="flex flex-col gap-1">

@@ -318,35 +318,55 @@ export class ChatSocket {
   }
 }
 
-/** Send over the WebSocket, falling back to SSE when it cannot be opened, or when it
- *  closes (or refuses the token) before the first frame of the reply. */
-export async function sendMessage(
-  socket: ChatSocket | null,
-  chatId: string,
-  content: string,
+/** Start a reply on the socket; when the socket cannot be opened, or closes (or refuses
+ *  the token) before the first frame of the reply, start it the other way instead. */
+export async function withFallback(
+  overSocket: ((emit: Emit) => Promise<ReplyHandle>) | null,
+  otherwise: (emit: Emit) => ReplyHandle | Promise<ReplyHandle>,
   emit: Emit,
-): Promise<ReplyHandle & { transport: 'websocket' | 'sse' }> {
-  if (socket && typeof WebSocket !== 'undefined') {
+): Promise<ReplyHandle & { transport: 'websocket' | 'fallback' }> {
+  if (overSocket && typeof WebSocket !== 'undefined') {
     let answered = false
-    let fallback: ReplyHandle | null = null
+    let fallback: Promise<ReplyHandle> | null = null
     try {
-      const handle = await socket.send(content, (event) => {
+      const handle = await overSocket((event) => {
         const lost = event.type === 'error' && (event.code === 'socket_closed' || event.code === 'unauthorized')
         if (lost && !answered) {
-          fallback = streamOverSse(chatId, content, emit)
+          fallback = Promise.resolve(otherwise(emit))
           return
         }
         answered = true
         emit(event)
       })
       return {
-        stop: () => (fallback ? fallback.stop() : handle.stop()),
-        done: handle.done.then(() => (fallback as ReplyHandle | null)?.done),
+        stop: () => {
+          if (fallback) void fallback.then((h) => h.stop())
+          else handle.stop()
+        },
+        done: handle.done.then(async () => {
+          const other = fallback as Promise<ReplyHandle> | null
+          if (other) await (await other).done
+        }),
         transport: 'websocket',
       }
     } catch {
-      // fall through to SSE
+      // fall through
     }
   }
-  return { ...streamOverSse(chatId, content, emit), transport: 'sse' }
+  return { ...(await otherwise(emit)), transport: 'fallback' }
+}
+
+/** Send over the WebSocket, falling back to SSE (see withFallback). */
+export async function sendMessage(
+  socket: ChatSocket | null,
+  chatId: string,
+  content: string,
+  emit: Emit,
+): Promise<ReplyHandle & { transport: 'websocket' | 'sse' }> {
+  const handle = await withFallback(
+    socket ? (e) => socket.send(content, e) : null,
+    (e) => streamOverSse(chatId, content, e),
+    emit,
+  )
+  return { ...handle, transport: handle.transport === 'websocket' ? 'websocket' : 'sse' }
 }

@@ -1,4 +1,4 @@
-import { NavLink, Outlet, useNavigate } from 'react-router'
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useTranslation } from 'react-i18next'
 import { useAuth } from '../auth/AuthProvider'
 import { Button, cx } from './ui'
@@ -7,6 +7,8 @@ export function Layout() {
   const { t } = useTranslation()
   const { isGuest, logout } = useAuth()
   const navigate = useNavigate()
+  // The chat fills the window (its composer stays in view); other pages scroll as documents.
+  const fixed = useLocation().pathname.startsWith('/chat')
   const links = [
     ['/chat', t('nav.chat')],
     ['/diary', t('nav.diary')],
@@ -14,7 +16,7 @@ export function Layout() {
     ['/settings', t('nav.settings')],
   ] as const
   return (
-    <div className="flex h-full flex-col">
+    <div className={cx('flex flex-col', fixed ? 'h-full' : 'min-h-full')}>
       <a href="#main" className="sr-only-focusable absolute left-2 top-2 z-50 rounded bg-accent px-3 py-2 text-accent-fg">
         {t('nav.skip')}
       </a>
@@ -55,7 +57,7 @@ export function Layout() {
           </Button>
         </div>
       </header>
-      <main id="main" tabIndex={-1} className="min-h-0 flex-1 overflow-auto">
+      <main id="main" tabIndex={-1} className={cx('flex-1', fixed && 'min-h-0 overflow-hidden')}>
         <Outlet />
       </main>
     </div>

@@ -12,14 +12,33 @@ import { Composer } from '../chat/Composer'
 import { MessageView } from '../chat/MessageView'
 import { ModelPicker } from '../chat/ModelPicker'
 import { VoiceRecorder } from '../chat/VoiceRecorder'
-import { ChatSocket, sendMessage, type ReplyEvent, type ReplyHandle } from '../chat/stream'
+import { ChatSocket, sendMessage, withFallback, type ReplyEvent, type ReplyHandle } from '../chat/stream'
 import { SentenceQueue, autoPlayEnabled, clipUrl } from '../chat/audio'
-import { ErrorText } from '../components/ui'
+import { Button, ErrorText } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 
-// Crisis resources and spoken replies seen in this tab, by message id (not stored).
-const resourcesById = new Map<string, string>()
+// Spoken replies seen in this tab, by message id (object URLs, in memory).
 const audioById = new Map<string, string>()
+
+// Crisis resources shown with a reply, by message id: kept for this tab's session so a
+// reload still shows the banner (sessionStorage ends with the tab; nothing else is kept).
+const RESOURCES_KEY = 'confidant.crisis'
+function loadResources(): Map<string, string> {
+  try {
+    return new Map(Object.entries(JSON.parse(sessionStorage.getItem(RESOURCES_KEY) ?? '{}') as Record<string, string>))
+  } catch {
+    return new Map()
+  }
+}
+const resourcesById = loadResources()
+function rememberResources(messageId: string, resources: string): void {
+  resourcesById.set(messageId, resources)
+  try {
+    sessionStorage.setItem(RESOURCES_KEY, JSON.stringify(Object.fromEntries(resourcesById)))
+  } catch {
+    // storage full or unavailable: the banner still shows until the page is left
+  }
+}
 
 interface LiveTurn {
   user: Message | null
@@ -45,9 +64,23 @@ function Conversation({ chat }: { chat: ChatT }) {
     queryFn: () => request<Page<Message>>(`/api/chats/${chatId}/messages?limit=100`),
   })
   const [live, setLive] = useState<LiveTurn | null>(null)
+  const [loadingOlder, setLoadingOlder] = useState(false)
+  const loadOlder = async () => {
+    const cursor = messages.data?.nextCursor
+    if (!cursor) return
+    setLoadingOlder(true)
+    try {
+      const older = await request<Page<Message>>(`/api/chats/${chatId}/messages?limit=100&cursor=${encodeURIComponent(cursor)}`)
+      queryClient.setQueryData<Page<Message>>(messagesKey, (old) => ({
+        items: [...(old?.items ?? []), ...older.items],
+        nextCursor: older.nextCursor,
+      }))
+    } finally {
+      setLoadingOlder(false)
+    }
+  }
   const [streaming, setStreaming] = useState(false)
   const [, setAudioVersion] = useState(0)
-  const [announce, setAnnounce] = useState('')
   const socket = useRef<ChatSocket | null>(null)
   const handle = useRef<ReplyHandle | null>(null)
   const logRef = useRef<HTMLDivElement | null>(null)
@@ -80,7 +113,6 @@ function Conversation({ chat }: { chat: ChatT }) {
     async (start: (emit: (event: ReplyEvent) => void) => Promise<ReplyHandle>, turn: LiveTurn, spoken: boolean) => {
       setLive(turn)
       setStreaming(true)
-      setAnnounce('')
       let current = turn
       const sentences = spoken && autoPlayEnabled() ? new SentenceQueue() : null
       const update = (patch: Partial<LiveTurn>) => {
@@ -106,13 +138,12 @@ function Conversation({ chat }: { chat: ChatT }) {
             break
           case 'message': {
             const reply = event.message
-            if (current.resources) resourcesById.set(reply.id, current.resources)
+            if (current.resources) rememberResources(reply.id, current.resources)
             if (!reply.sources && current.sources.length) reply.sources = current.sources
             const added = current.user ? [current.user, reply] : [reply]
             append(...added)
             setLive(null)
             setStreaming(false)
-            setAnnounce(t('chat.replyFinished'))
             if (event.userAudio && current.user) {
               void clipUrl(event.userAudio).then((url) => {
                 audioById.set(current.user!.id, url)
@@ -165,14 +196,12 @@ function Conversation({ chat }: { chat: ChatT }) {
   const onRecorded = (recording: Blob) => {
     const turn: LiveTurn = { user: null, transcribing: true, text: '', resources: null, sources: [], error: null }
     void run(
-      async (emit) => {
-        try {
-          if (!socket.current) throw new Error('no socket')
-          return await socket.current.sendVoice(recording, emit)
-        } catch {
-          return voiceOverHttp(chatId, recording, emit)
-        }
-      },
+      (emit) =>
+        withFallback(
+          socket.current ? (e) => socket.current!.sendVoice(recording, e) : null,
+          (e) => voiceOverHttp(chatId, recording, e),
+          emit,
+        ),
       turn,
       true,
     )
@@ -197,6 +226,11 @@ function Conversation({ chat }: { chat: ChatT }) {
       >
         {messages.isLoading ? <p className="text-muted">{t('common.loading')}</p> : null}
         {messages.error ? <ErrorText>{describeError(t, messages.error)}</ErrorText> : null}
+        {messages.data?.nextCursor ? (
+          <Button variant="secondary" className="self-center" onClick={() => void loadOlder()} disabled={loadingOlder}>
+            {t('chat.older')}
+          </Button>
+        ) : null}
         {messages.data && items.length === 0 && !live ? <p className="text-muted">{t('chat.empty')}</p> : null}
         {items.map((message) => (
           <MessageView
@@ -221,9 +255,6 @@ function Conversation({ chat }: { chat: ChatT }) {
         ) : null}
         {live?.error ? <ErrorText>{live.error}</ErrorText> : null}
       </div>
-      <p className="sr-only" role="status">
-        {announce}
-      </p>
       <Composer onSend={onSend} onStop={() => handle.current?.stop()} streaming={streaming}>
         <VoiceRecorder onRecorded={onRecorded} disabled={streaming} />
       </Composer>

@@ -288,7 +288,13 @@ export default function Diary() {
   useTitle(t('nav.diary'))
   const [params] = useSearchParams()
   const focus = params.get('entry')
+  const queryClient = useQueryClient()
   const entries = useQuery({ queryKey: ['diary'], queryFn: () => request<Page<Entry>>('/api/diary?limit=100') })
+  const older = useMutation({
+    mutationFn: (cursor: string) => request<Page<Entry>>(`/api/diary?limit=100&cursor=${encodeURIComponent(cursor)}`),
+    onSuccess: (page) =>
+      queryClient.setQueryData<Page<Entry>>(['diary'], (old) => ({ items: [...(old?.items ?? []), ...page.items], nextCursor: page.nextCursor })),
+  })
   useEffect(() => {
     if (focus && entries.data) document.getElementById(`entry-${focus}`)?.scrollIntoView({ block: 'center' })
   }, [focus, entries.data])
@@ -324,6 +330,12 @@ export default function Diary() {
         <ul className="flex flex-col gap-3">
           {entries.data?.items.map((entry) => <EntryItem key={entry.id} entry={entry} focused={entry.id === focus} />)}
         </ul>
+        {entries.data?.nextCursor ? (
+          <Button variant="secondary" className="self-start" onClick={() => older.mutate(entries.data!.nextCursor!)} disabled={older.isPending}>
+            {t('diary.older')}
+          </Button>
+        ) : null}
+        <ErrorText>{older.error ? describeError(t, older.error) : null}</ErrorText>
       </section>
     </div>
   )
