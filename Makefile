@@ -110,7 +110,7 @@ NODE_CHECK = if ! node -e 'const [a, b] = process.versions.node.split(".").map(N
 	fi
 # What the build reads: everything in web/ but what npm, Vite and the tests write.
 WEB_SOURCES_NEWER = find web \( -path web/node_modules -o -path web/dist -o -path web/test-results \
-	-o -path web/playwright-report -o -path web/coverage \) -prune -o -type f \
+	-o -path web/playwright-report -o -path web/coverage -o -path web/.cache \) -prune -o -type f \
 	-newer web/dist/index.html -print -quit
 
 # npm ci only when the lock changed since the last install (npm writes
@@ -133,7 +133,7 @@ web: web-deps
 
 web-check: web-deps
 	@$(WEB_GUARD); \
-	npm --prefix web run typecheck && npm --prefix web test
+	npm --prefix web run lint && npm --prefix web run typecheck && npm --prefix web test
 
 # Playwright drives Debian's chromium against a real `confidant serve` of this venv.
 web-e2e: install-dev web
@@ -159,6 +159,8 @@ bench: install-dev
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/wellbeing.py
 	$(BIN)/python bench/models.py
+	PYTHONPATH=src $(BIN)/python bench/safety_eval.py --turn-cost
+	PYTHONPATH=src $(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
