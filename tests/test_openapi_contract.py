@@ -236,7 +236,10 @@ def test_the_document_declares_the_error_shape_and_security_as_served(
     assert set(schemas["ErrorDetail"]["required"]) == {"code", "message", "details"}
     assert set(document["components"]["securitySchemes"]) == {"HTTPBearer", "ApiKey"}
     paths = document["paths"]
-    assert paths["/api/auth/register"]["post"]["security"] == [{}, {"HTTPBearer": []}]
+    # Optional bearer: a guest upgrades through register; a cookie-mode logout needs none.
+    optional_bearer = {"/api/auth/register", "/api/auth/logout"}
+    for path in optional_bearer:
+        assert paths[path]["post"]["security"] == [{}, {"HTTPBearer": []}], path
     assert paths["/v1/chat/completions"]["post"]["security"] == [{"ApiKey": []}]
     assert paths["/v1/models"]["get"]["security"] == [{"ApiKey": []}]
     for method, path in PUBLIC:
@@ -249,7 +252,7 @@ def test_the_document_declares_the_error_shape_and_security_as_served(
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, where
-            if (method, path) not in PUBLIC and path != "/api/auth/register":
+            if (method, path) not in PUBLIC and path not in optional_bearer:
                 assert operation["security"] in ([{"HTTPBearer": []}], [{"ApiKey": []}]), where
             if operation.get("security"):
                 assert "401" in responses, where

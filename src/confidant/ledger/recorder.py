@@ -128,6 +128,7 @@ def _dependents(
         parent, parent_keys = pending.pop()
         if not parent_keys:
             continue
+        _lock_against_new_children(connection, parent, parent_keys)
         for child in Base.metadata.sorted_tables:
             for fk in child.foreign_keys:
                 if fk.column.table is not parent or fk.ondelete is None:
@@ -143,6 +144,30 @@ def _dependents(
                 else:
                     found.nulled += [(child, _key_of(child, row)) for row in rows]
     return found
+
+
+def _lock_against_new_children(
+    connection: Connection, table: Table, keys: Sequence[tuple[Any, ...]]
+) -> None:
+    """Lock the rows about to be deleted before their dependents are read: a child row
+    another transaction commits in between would otherwise go with the cascade,
+    unrecorded (an index job's new chunks did). PostgreSQL's FOR UPDATE makes that
+    insert wait (its foreign-key check takes a KEY SHARE lock on the parent); SQLite has
+    one writer at a time, and a read this old cannot become a write after another's."""
+    if not _has_dependents(table):
+        return
+    key_columns = list(table.primary_key.columns)
+    for start in range(0, len(keys), _KEY_BATCH):
+        batch = keys[start : start + _KEY_BATCH]
+        connection.execute(select(*key_columns).where(_key_match(table, batch)).with_for_update())
+
+
+def _has_dependents(table: Table) -> bool:
+    return any(
+        fk.column.table is table and (fk.ondelete or "").upper() in ("CASCADE", "SET NULL")
+        for child in Base.metadata.sorted_tables
+        for fk in child.foreign_keys
+    )
 
 
 def _position(table: Table, column_key: str) -> int:
