@@ -9,6 +9,40 @@ interface Props {
 
 type Controls = { stop: () => void }
 
+async function reader() {
+  const [{ BrowserQRCodeReader }, { DecodeHintType }] = await Promise.all([import('@zxing/browser'), import('@zxing/library')])
+  return new BrowserQRCodeReader(new Map([[DecodeHintType.TRY_HARDER, true]]))
+}
+
+/** Read the code from a picture: as it is, then scaled up on white (small screenshots
+ *  of dense codes blur at their own size). */
+async function decodePicture(url: string): Promise<string> {
+  const qr = await reader()
+  try {
+    return (await qr.decodeFromImageUrl(url)).getText()
+  } catch {
+    const image = new Image()
+    image.src = url
+    await image.decode()
+    for (const scale of [2, 3, 0.5]) {
+      const canvas = document.createElement('canvas')
+      canvas.width = Math.round(image.naturalWidth * scale) + 64
+      canvas.height = Math.round(image.naturalHeight * scale) + 64
+      const ctx = canvas.getContext('2d')!
+      ctx.imageSmoothingEnabled = scale < 1
+      ctx.fillStyle = '#fff'
+      ctx.fillRect(0, 0, canvas.width, canvas.height)
+      ctx.drawImage(image, 32, 32, canvas.width - 64, canvas.height - 64)
+      try {
+        return qr.decodeFromCanvas(canvas).getText()
+      } catch {
+        // next size
+      }
+    }
+    throw new Error('no QR code found')
+  }
+}
+
 /** Read a sign-in QR code with the camera, or from a photo of it. */
 export function QrScanner({ onCode, busy }: Props) {
   const { t } = useTranslation()
@@ -28,11 +62,10 @@ export function QrScanner({ onCode, busy }: Props) {
   const startCamera = async () => {
     setError(null)
     try {
-      const { BrowserQRCodeReader } = await import('@zxing/browser')
-      const reader = new BrowserQRCodeReader()
+      const qr = await reader()
       setScanning(true)
       let done = false
-      controls.current = await reader.decodeFromVideoDevice(undefined, video.current!, (result, _err, ctl) => {
+      controls.current = await qr.decodeFromVideoDevice(undefined, video.current!, (result, _err, ctl) => {
         if (result && !done) {
           done = true
           ctl.stop()
@@ -50,9 +83,7 @@ export function QrScanner({ onCode, busy }: Props) {
     setError(null)
     const url = URL.createObjectURL(file)
     try {
-      const { BrowserQRCodeReader } = await import('@zxing/browser')
-      const result = await new BrowserQRCodeReader().decodeFromImageUrl(url)
-      onCode(result.getText())
+      onCode(await decodePicture(url))
     } catch {
       setError(t('qr.unreadable'))
     } finally {
