@@ -3,21 +3,24 @@ import { useTranslation } from 'react-i18next'
 import { Button, ErrorText } from '../components/ui'
 
 interface Props {
-  onCode: (text: string) => void
+  /** Try a code; resolves true when it signed in (false: keep the camera scanning). */
+  onCode: (text: string) => Promise<boolean>
   busy: boolean
 }
 
 type Controls = { stop: () => void }
 
-async function reader() {
+/** A QR reader; `harder` for single pictures (slower per try, so not for the camera,
+ *  which tries a frame every half second). */
+async function reader(harder = false) {
   const [{ BrowserQRCodeReader }, { DecodeHintType }] = await Promise.all([import('@zxing/browser'), import('@zxing/library')])
-  return new BrowserQRCodeReader(new Map([[DecodeHintType.TRY_HARDER, true]]))
+  return new BrowserQRCodeReader(harder ? new Map([[DecodeHintType.TRY_HARDER, true]]) : undefined)
 }
 
 /** Read the code from a picture: as it is, then scaled up on white (small screenshots
  *  of dense codes blur at their own size). */
 async function decodePicture(url: string): Promise<string> {
-  const qr = await reader()
+  const qr = await reader(true)
   try {
     return (await qr.decodeFromImageUrl(url)).getText()
   } catch {
@@ -64,14 +67,23 @@ export function QrScanner({ onCode, busy }: Props) {
     try {
       const qr = await reader()
       setScanning(true)
+      // Keep scanning until a code signs in: a frame read wrongly, or an old code still
+      // in view, is skipped and the next frames are tried.
+      let trying = false
       let done = false
+      const refused = new Set<string>()
       controls.current = await qr.decodeFromVideoDevice(undefined, video.current!, (result, _err, ctl) => {
-        if (result && !done) {
-          done = true
-          ctl.stop()
-          setScanning(false)
-          onCode(result.getText())
-        }
+        const text = result?.getText()
+        if (!text || trying || done || refused.has(text)) return
+        trying = true
+        void onCode(text).then((ok) => {
+          trying = false
+          if (ok) {
+            done = true
+            ctl.stop()
+            setScanning(false)
+          } else refused.add(text)
+        })
       })
     } catch {
       setScanning(false)
@@ -83,7 +95,7 @@ export function QrScanner({ onCode, busy }: Props) {
     setError(null)
     const url = URL.createObjectURL(file)
     try {
-      onCode(await decodePicture(url))
+      await onCode(await decodePicture(url))
     } catch {
       setError(t('qr.unreadable'))
     } finally {
