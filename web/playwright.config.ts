@@ -54,7 +54,7 @@ const serverEnv: Record<string, string> = {
   CONFIDANT_LOGIN_RATE_PER_IP: '1000',
   CONFIDANT_LOGIN_RATE_PER_ACCOUNT: '1000',
   CONFIDANT_LLM_MAX_NEW_TOKENS: '128',
-  CONFIDANT_QR_LOGIN_TTL_SECONDS: '40',
+  CONFIDANT_QR_LOGIN_TTL_SECONDS: '60',
 }
 const build = 'npx vite build --logLevel warn'
 const api = {
@@ -73,7 +73,7 @@ const previewServer = {
   cwd: here,
   url: webUrl,
   env: { ...(process.env as Record<string, string>), CONFIDANT_API_URL: apiUrl },
-  timeout: 120_000,
+  timeout: 180_000, // replies from the bundled model on a busy two-core machine
   reuseExistingServer: false,
 }
 
@@ -84,7 +84,7 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  timeout: 120_000,
+  timeout: 180_000, // replies from the bundled model on a busy two-core machine
   expect: { timeout: 30_000 },
   reporter: [['list']],
   use: {

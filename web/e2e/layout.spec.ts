@@ -46,8 +46,9 @@ test('keyboard only: skip link, guest start, type and send, reach the nav', asyn
   await expect(page.locator(':focus')).toHaveText('Continue as guest')
   await page.keyboard.press('Enter')
   await expect(page).toHaveURL(/\/chat\/[\w-]+$/)
-  // the first Tab reaches the skip link, which lands in the page
-  await page.locator('body').focus()
+  // on a fresh load the first Tab reaches the skip link, which lands in the page
+  await page.reload()
+  await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible()
   await page.keyboard.press('Tab')
   await expect(page.locator(':focus')).toHaveText('Skip to content')
   await page.keyboard.press('Enter')
@@ -61,7 +62,11 @@ test('keyboard only: skip link, guest start, type and send, reach the nav', asyn
   await page.keyboard.type('Hi there')
   await page.keyboard.press('Enter')
   await expect(page.getByRole('log').getByRole('article', { name: 'You' })).toContainText('Hi there')
-  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible({ timeout: 60_000 })
+  // the next Tab is Stop; Enter stops the reply
+  await page.keyboard.press('Tab')
+  await expect(page.locator(':focus')).toHaveText('Stop')
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible({ timeout: 90_000 })
   // focus is visible: the outline is drawn on focused controls
   await page.getByRole('button', { name: 'New chat' }).focus()
   await page.keyboard.press('Shift+Tab')

@@ -61,7 +61,7 @@ export default function LinkDevice() {
       <ErrorText>{error}</ErrorText>
       {code ? (
         <>
-          <img src={code.url} alt={t('qr.imageAlt')} width={256} height={256} className="h-64 w-64 rounded-lg bg-white p-2" />
+          <img src={code.url} alt={t('qr.imageAlt')} width={320} height={320} className="aspect-square w-full max-w-80 rounded-lg bg-white p-3" />
           <p aria-live="off" className="text-muted">
             {t('qr.expiresIn', { count: seconds })}
           </p>

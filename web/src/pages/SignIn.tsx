@@ -175,21 +175,23 @@ function QrForm() {
   const done = useAfterSignIn()
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  const onCode = async (text: string) => {
+  const onCode = async (text: string): Promise<boolean> => {
     setBusy(true)
     setError(null)
     try {
       await qrLogin(text)
       done()
+      return true
     } catch (caught) {
       setError(describeError(t, caught, 'qr'))
       setBusy(false)
+      return false
     }
   }
   return (
     <div className="flex flex-col gap-4">
       <p>{t('qr.instructions')}</p>
-      <QrScanner onCode={(text) => void onCode(text)} busy={busy} />
+      <QrScanner onCode={onCode} busy={busy} />
       {busy ? <p role="status">{t('qr.signingIn')}</p> : null}
       <ErrorText>{error}</ErrorText>
     </div>
