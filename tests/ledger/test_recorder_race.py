@@ -1,0 +1,51 @@
+"""A delete's cascade and a child row committed meanwhile (PostgreSQL's row locks)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from confidant.auth.models import User
+from confidant.config import Settings
+from confidant.ledger import recorder
+from confidant.runtime import Runtime
+from tests.helpers import register
+
+
+async def insert_avatar_elsewhere(settings: Settings, user_id: str) -> tuple[int, str]:
+    """Another client's transaction: an avatar for `user_id`, waiting at most 0.5 s for
+    a lock. Returns psql's exit status and what it said."""
+    url = urlsplit(str(settings.database_url).replace("+asyncpg", ""))
+    sql = (
+        "SET lock_timeout = '500ms'; INSERT INTO avatars (user_id, content_type, data, "
+        f"updated_at) VALUES ('{user_id}', 'image/png', '\\x00', now())"
+    )
+    process = await asyncio.create_subprocess_exec(
+        "psql", "-h", url.hostname or "127.0.0.1", "-U", url.username or "postgres",
+        "-d", url.path.lstrip("/"), "-v", "ON_ERROR_STOP=1", "-c", sql,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, said = await asyncio.wait_for(process.communicate(), timeout=30)
+    return process.returncode or 0, said.decode()
+
+
+async def test_a_child_committed_while_a_delete_reads_its_dependents_waits(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    if not (settings.database_url or "").startswith("postgresql"):
+        pytest.skip("PostgreSQL's row locks; SQLite takes one writer at a time")
+    account = await register(client)
+    table = User.__table__
+    async with runtime.db.engine.connect() as connection, connection.begin():
+        await connection.run_sync(
+            lambda sync: recorder._dependents(sync, table, [(account.user_id,)])
+        )
+        status, said = await insert_avatar_elsewhere(settings, account.user_id)
+        await connection.rollback()
+    # Without the lock the avatar is committed now, and the delete that follows would
+    # take it with the cascade, unrecorded.
+    assert status != 0, said
+    assert "lock timeout" in said
