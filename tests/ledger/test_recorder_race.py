@@ -32,11 +32,11 @@ async def insert_avatar_elsewhere(settings: Settings, user_id: str) -> tuple[int
     return process.returncode or 0, said.decode()
 
 
+# PostgreSQL only: its row locks are what is tested (SQLite ignores FOR UPDATE).
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
 async def test_a_child_committed_while_a_delete_reads_its_dependents_waits(
     client: httpx.AsyncClient, runtime: Runtime, settings: Settings
 ) -> None:
-    if not (settings.database_url or "").startswith("postgresql"):
-        pytest.skip("PostgreSQL's row locks; SQLite takes one writer at a time")
     account = await register(client)
     table = User.__table__
     async with runtime.db.engine.connect() as connection, connection.begin():

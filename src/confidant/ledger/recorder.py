@@ -13,6 +13,7 @@ the ledger's own) record nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +164,7 @@ def _lock_against_new_children(
         connection.execute(select(*key_columns).where(_key_match(table, batch)).with_for_update())
 
 
+@functools.cache  # the schema does not change while the process runs
 def _has_dependents(table: Table) -> bool:
     return any(
         fk.column.table is table and (fk.ondelete or "").upper() in ("CASCADE", "SET NULL")
