@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { Button, ErrorText } from '../components/ui'
+import { Button, ErrorText, FileButton } from '../components/ui'
 
 interface Props {
   /** Try a code; resolves true when it signed in (false: keep the camera scanning). */
@@ -115,20 +115,12 @@ export function QrScanner({ onCode, busy }: Props) {
             {t('qr.scanCamera')}
           </Button>
         )}
-        <label className="inline-flex min-h-11 cursor-pointer items-center rounded-lg border border-border px-4 py-2 font-medium hover:bg-surface focus-within:outline focus-within:outline-3">
-          {t('qr.upload')}
-          <input
-            type="file"
-            accept="image/*"
-            className="sr-only"
-            disabled={busy}
-            onChange={(event) => {
-              const file = event.target.files?.[0]
-              event.target.value = ''
-              if (file) void fromFile(file)
-            }}
-          />
-        </label>
+        <FileButton
+          label={t('qr.upload')}
+          accept="image/*"
+          disabled={busy}
+          onFile={(file) => void fromFile(file)}
+        />
       </div>
       <video
         ref={video}

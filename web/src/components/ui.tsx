@@ -66,3 +66,38 @@ export function ErrorText({ children }: { children: ReactNode }) {
 export function PageHeading({ children }: { children: ReactNode }) {
   return <h1 className="text-2xl font-semibold">{children}</h1>
 }
+
+type FileButtonProps = {
+  label: ReactNode
+  accept: string
+  onFile: (file: File) => void
+  disabled?: boolean
+  className?: string
+}
+
+/** A button that picks one file: the input is visually hidden inside its label, so the
+ * label is the control keyboards and screen readers reach; picking the same file again
+ * fires again (the input is cleared after each pick). */
+export function FileButton({ label, accept, onFile, disabled, className }: FileButtonProps) {
+  return (
+    <label
+      className={cx(
+        'inline-flex min-h-11 cursor-pointer items-center rounded-lg border border-border px-4 py-2 font-medium hover:bg-surface focus-within:outline focus-within:outline-3',
+        className,
+      )}
+    >
+      {label}
+      <input
+        type="file"
+        accept={accept}
+        className="sr-only"
+        disabled={disabled}
+        onChange={(event) => {
+          const file = event.target.files?.[0]
+          event.target.value = ''
+          if (file) onFile(file)
+        }}
+      />
+    </label>
+  )
+}

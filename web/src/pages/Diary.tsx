@@ -7,7 +7,7 @@ import { describeError } from '../api/errors'
 import type { Page, Source } from '../api/types'
 import { Highlighted, Sources } from '../chat/MessageView'
 import { queryHighlights } from '../chat/highlight'
-import { Button, ErrorText, Field, PageHeading } from '../components/ui'
+import { Button, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 
 export interface Entry {
@@ -163,19 +163,12 @@ function Import() {
   const fmt = (d: string) => new Date(d + 'T00:00:00').toLocaleDateString(i18n.language, { dateStyle: 'medium' })
   return (
     <div className="flex flex-col gap-2">
-      <label className="inline-flex min-h-11 cursor-pointer items-center self-start rounded-lg border border-border px-4 py-2 font-medium hover:bg-surface focus-within:outline focus-within:outline-3">
-        {t('diary.import')}
-        <input
-          type="file"
-          accept=".txt,.md,.json,text/plain,text/markdown,application/json"
-          className="sr-only"
-          onChange={(event) => {
-            const file = event.target.files?.[0]
-            event.target.value = ''
-            if (file) upload.mutate(file)
-          }}
-        />
-      </label>
+      <FileButton
+        label={t('diary.import')}
+        accept=".txt,.md,.json,text/plain,text/markdown,application/json"
+        className="self-start"
+        onFile={(file) => upload.mutate(file)}
+      />
       <p className="text-sm text-muted">{t('diary.importHint')}</p>
       {upload.isPending ? <p role="status">{t('diary.importing')}</p> : null}
       {upload.data ? (

@@ -6,7 +6,7 @@ import { request } from '../api/client'
 import { describeError } from '../api/errors'
 import type { Me, Preferences, SessionInfo } from '../api/types'
 import { useAuth } from '../auth/AuthProvider'
-import { Button, ErrorText, Field, PageHeading } from '../components/ui'
+import { Button, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 import { LANGUAGES, setLanguage } from '../i18n'
 import { applyTheme, storedTheme, type Theme } from '../theme'
@@ -84,19 +84,11 @@ function Profile({ me }: { me: Me }) {
         ) : (
           <p className="text-muted">{t('settings.noAvatar')}</p>
         )}
-        <label className="inline-flex min-h-11 cursor-pointer items-center rounded-lg border border-border px-4 py-2 font-medium hover:bg-surface focus-within:outline focus-within:outline-3">
-          {t('settings.uploadAvatar')}
-          <input
-            type="file"
-            accept="image/png,image/jpeg,image/webp"
-            className="sr-only"
-            onChange={(event) => {
-              const file = event.target.files?.[0]
-              event.target.value = ''
-              if (file) upload.mutate(file)
-            }}
-          />
-        </label>
+        <FileButton
+          label={t('settings.uploadAvatar')}
+          accept="image/png,image/jpeg,image/webp"
+          onFile={(file) => upload.mutate(file)}
+        />
       </div>
       <ErrorText>{upload.error ? describeError(t, upload.error) : null}</ErrorText>
       <form onSubmit={submit} className="flex flex-col gap-3">
