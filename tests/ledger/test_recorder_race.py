@@ -1,18 +1,22 @@
-"""A delete's cascade and a child row committed meanwhile (PostgreSQL's row locks)."""
+"""A delete's cascade and a child row committed meanwhile: PostgreSQL's row locks,
+SQLite's write lock."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import Connection, Table
 
 from confidant.auth.models import User
 from confidant.config import Settings
 from confidant.ledger import recorder
+from confidant.ledger.verify import verify_log
 from confidant.runtime import Runtime
-from tests.helpers import register
+from tests.helpers import jobs_settled, register
 
 
 async def insert_avatar_elsewhere(settings: Settings, user_id: str) -> tuple[int, str]:
@@ -49,3 +53,47 @@ async def test_a_child_committed_while_a_delete_reads_its_dependents_waits(
     # take it with the cascade, unrecorded.
     assert status != 0, said
     assert "lock timeout" in said
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+async def test_sqlite_holds_the_write_lock_from_reading_dependents_to_the_delete(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = await register(client)
+    database = runtime.db.url.split("///", 1)[1]
+    attempts: list[str] = []
+    read_dependents = recorder._dependents
+
+    def dependents_then_another_writer(
+        connection: Connection, table: Table, keys: list[tuple[object, ...]]
+    ) -> recorder._Dependents:
+        found = read_dependents(connection, table, keys)
+        if table.name == "users":
+            other = sqlite3.connect(database, timeout=0.5)
+            try:
+                other.execute(
+                    "INSERT INTO avatars (user_id, content_type, data, updated_at) "
+                    "VALUES (?, 'image/png', x'00', '2026-12-01 00:00:00')",
+                    (account.user_id,),
+                )
+                other.commit()
+                attempts.append("committed")
+            except sqlite3.OperationalError as error:
+                attempts.append(str(error))
+            finally:
+                other.close()
+        return found
+
+    monkeypatch.setattr(recorder, "_dependents", dependents_then_another_writer)
+    assert (await client.delete("/api/users/me", headers=account.headers)).status_code == 204
+    # Had the avatar been committed, the cascade would have taken it unrecorded.
+    assert attempts == ["database is locked"]
+    await jobs_settled(runtime.db)
+    await runtime.sequencer.drain()
+    report = await verify_log(
+        runtime.db, runtime.ledger.signer.verifier_key, pseudonyms=runtime.ledger.pseudonyms
+    )
+    assert report.ok, report.problems[:10]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, inspect, select, tuple_
+from sqlalchemy import Connection, Table, delete, event, false, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -153,15 +153,24 @@ def _lock_against_new_children(
     """Lock the rows about to be deleted before their dependents are read: a child row
     another transaction commits in between would otherwise go with the cascade,
     unrecorded. PostgreSQL's FOR UPDATE makes that insert wait (its foreign-key check
-    takes a KEY SHARE lock on the parent); SQLite ignores it. The whole-log test still
-    fails now and then on SQLite (chunks deleted unrecorded), so that flake has another
-    cause as well."""
-    if not _has_dependents(table):
+    takes a KEY SHARE lock on the parent); SQLite has the whole-database write lock,
+    taken by `_take_sqlite_write_lock` before any of this is read."""
+    if not _has_dependents(table) or connection.dialect.name == "sqlite":
         return
     key_columns = list(table.primary_key.columns)
     for start in range(0, len(keys), _KEY_BATCH):
         batch = keys[start : start + _KEY_BATCH]
         connection.execute(select(*key_columns).where(_key_match(table, batch)).with_for_update())
+
+
+def _take_sqlite_write_lock(connection: Connection) -> None:
+    """The rows a write is recorded from are read before it; on SQLite they must be the
+    rows it changes. pysqlite begins a transaction only at the first write statement,
+    so reads before it each see the latest commit: another writer's child row could
+    land between the read and a delete's cascade. A write that matches nothing takes
+    the database's write lock now, and no one else commits until this transaction ends."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(delete(LedgerOutbox).where(false()))
 
 
 @functools.cache  # the schema does not change while the process runs
@@ -198,6 +207,7 @@ def before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> N
     if RECORDER_INFO_KEY not in session.info or not session.deleted:
         return
     connection = session.connection()
+    _take_sqlite_write_lock(connection)
     dependents = _Dependents()
     for instance in session.deleted:
         table, row = _instance_row(instance)
@@ -252,6 +262,7 @@ def on_orm_execute(state: ORMExecuteState) -> Any:
         _write(connection, _inserted_leaves(recorder, connection, table, state.parameters))
         return result
     assert isinstance(statement, Update | Delete)
+    _take_sqlite_write_lock(connection)
     targets = _targets(connection, table, statement.whereclause)
     keys = [_key_of(table, row) for row in targets]
     if isinstance(statement, Delete):
