@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "rag_eval.json"
@@ -36,3 +37,28 @@ def test_the_generator_reproduces_the_shipped_file() -> None:
     from bench.make_rag_eval import build
 
     assert build() == json.loads(DATA.read_text())
+
+
+WRITTEN = DATA.parent / "rag_eval_sets"
+KINDS = {"paraphrase", "exact", "dated", "multi", "negation"}
+
+
+def test_the_independent_sets_are_split_and_consistent() -> None:
+    files = sorted(WRITTEN.glob("*.json"))
+    assert {f.name.split("-")[0] for f in files} == {"dev", "heldout"}
+    assert (WRITTEN / "README.md").is_file()
+    for path in files:
+        data = json.loads(path.read_text())
+        assert len(data["description"]) > 100, path  # its provenance
+        entries = {e["id"]: (p["name"], e) for p in data["personas"] for e in p["entries"]}
+        assert len(entries) >= 60, path
+        kinds = Counter(q["kind"] for q in data["questions"])
+        assert set(kinds) == KINDS, path
+        assert kinds["paraphrase"] >= 10, path
+        for question in data["questions"]:
+            assert 1 <= len(question["answers"]) <= 3, question
+            for answer in question["answers"]:
+                assert entries[answer][0] == question["persona"], question
+            if "asked_on" in question:
+                asked = date.fromisoformat(question["asked_on"])
+                assert all(entries[a][1]["date"] <= asked.isoformat() for a in question["answers"])

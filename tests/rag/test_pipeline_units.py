@@ -71,6 +71,20 @@ TODAY = date(2026, 11, 20)  # a Friday
         ("last monday", date(2026, 11, 16), date(2026, 11, 16)),
         ("what happened on 2025-02-03", date(2025, 2, 3), date(2025, 2, 3)),
         ("during the July 2025 heatwave", date(2025, 7, 1), date(2025, 7, 31)),
+        ("my birthday on 22 July", date(2026, 7, 22), date(2026, 7, 22)),
+        ("on 22 December", date(2025, 12, 22), date(2025, 12, 22)),
+        ("Tuesday 3 November 2026", date(2026, 11, 3), date(2026, 11, 3)),
+        ("the 4th of March", date(2026, 3, 4), date(2026, 3, 4)),
+        ("the first week of March 2026", date(2026, 3, 1), date(2026, 3, 7)),
+        ("the last week of February", date(2026, 2, 22), date(2026, 2, 28)),
+        ("two weeks ago", date(2026, 11, 2), date(2026, 11, 8)),
+        ("3 days ago", date(2026, 11, 17), date(2026, 11, 17)),
+        ("a month ago", date(2026, 10, 1), date(2026, 10, 31)),
+        ("last weekend", date(2026, 11, 14), date(2026, 11, 15)),
+        ("this weekend", date(2026, 11, 21), date(2026, 11, 22)),
+        ("over the Easter weekend in 2026", date(2026, 4, 3), date(2026, 4, 6)),
+        ("at Christmas", date(2025, 12, 24), date(2025, 12, 26)),
+        ("on New Year's Eve", date(2025, 12, 31), date(2025, 12, 31)),
     ],
 )
 def test_date_phrases(text: str, since: date, until: date) -> None:
@@ -78,7 +92,8 @@ def test_date_phrases(text: str, since: date, until: date) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["how is my mood", "I may go running", "we march on", "2025-13-45"]
+    "text",
+    ["how is my mood", "I may go running", "we march on", "2025-13-45", "31 February", "3 may be"],
 )
 def test_no_dates_named(text: str) -> None:
     assert dates.resolve(text, TODAY) is None

@@ -233,13 +233,13 @@ async def retrieve(
             return []
         index = await rt.rag.keywords.get(session, user.id, state.version)
     sparse: list[str] = []
-    if mode in ("hybrid", "keyword"):
+    if mode in ("hybrid", "rrf", "keyword"):
         ranked = keyword.search(
             index, query, keyword.TermHasher(key_bytes), CANDIDATES, since, until
         )
         sparse = [chunk_id for chunk_id, _ in ranked]
     dense: list[str] = []
-    if mode in ("hybrid", "dense"):
+    if mode in ("hybrid", "rrf", "dense"):
         vector = query_vector
         if vector is None:
             vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
