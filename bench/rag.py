@@ -4,9 +4,11 @@
    encrypted chunk rows + keyword postings, vector store) versus bare
    `SentenceTransformer.encode` of the same chunks, in the same run. Target ratio >= 0.8.
 2. Retrieval latency on the embedded default: one user with ~10,000 real chunks in a
-   store of 1,000,000 vectors over 100 users (the other 99 users' vectors are synthetic).
-   Query embedding is timed separately. Target p50 <= 10 ms, p99 <= 40 ms. Prints memory
-   and on-disk size.
+   store of 1,000,000 vectors over 100 users (the other 99 users' vectors are synthetic),
+   through the service with the query's embedding included. Target p50 <= 40 ms,
+   p99 <= 120 ms; the parts (embedding, vector search, keyword search) are printed
+   beside it. There is no rerank stage: no cross-encoder ships offline in a package.
+   Prints memory and on-disk size.
 3. qdrant-client's local mode on the same kind of query at --qdrant-points (the
    measurement that decided the embedded default).
 """
@@ -37,17 +39,19 @@ from confidant.auth import service as auth_service  # noqa: E402
 from confidant.auth.models import User  # noqa: E402
 from confidant.auth.schemas import RegisterIn  # noqa: E402
 from confidant.config import Settings  # noqa: E402
+from confidant.crypto.keystore import user_key_owner  # noqa: E402
 from confidant.diary import service as diary_service  # noqa: E402
 from confidant.diary.schemas import EntryCreate  # noqa: E402
 from confidant.kit import migrate  # noqa: E402
+from confidant.rag import keyword  # noqa: E402
 from confidant.rag import service as rag_service  # noqa: E402
-from confidant.rag.models import SOURCE_DIARY  # noqa: E402
+from confidant.rag.models import SOURCE_DIARY, IndexState  # noqa: E402
 from confidant.rag.vector_store import VectorRecord  # noqa: E402
 from confidant.runtime import Runtime  # noqa: E402
 
 EVAL = ROOT / "bench" / "data" / "rag_eval.json"
 TARGET_INGEST_RATIO = 0.8
-TARGET_P50_MS, TARGET_P99_MS = 10.0, 40.0
+TARGET_P50_MS, TARGET_P99_MS = 40.0, 120.0
 
 
 def corpus_texts() -> list[str]:
@@ -165,6 +169,13 @@ async def fill_other_users(rt: Runtime, users: int, per_user: int, dimension: in
         await store.upsert(user_id, records)
 
 
+async def keyword_index(rt: Runtime, user: User) -> keyword.UserKeywordIndex:
+    async with rt.db.transaction() as session:
+        state = await session.get(IndexState, user.id)
+        assert state is not None
+        return await rt.rag.keywords.get(session, user.id, state.version)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
@@ -177,34 +188,45 @@ async def retrieval(rt: Runtime, per_user: int, other_users: int, queries: int) 
     chunks = await index_all(rt, user, ids)
     await fill_other_users(rt, other_users, per_user, rt.rag.embedder.dimension)
     questions = [q["question"] for q in json.loads(EVAL.read_text())["questions"]][:queries]
-    embed_ms, dense_ms, hybrid_ms = [], [], []
+    parts: dict[str, list[float]] = {
+        "query embedding": [],
+        "vector search (top 50)": [],
+        "keyword search (top 50)": [],
+        "retrieval, top 5 (all of it)": [],
+    }
     store = await rt.rag.store()
+    index = await keyword_index(rt, user)
+    hasher = keyword.TermHasher(await rt.keystore.raw(user_key_owner(user.id)))
+
+    def timed(name: str, started: float) -> None:
+        parts[name].append(1000 * (time.perf_counter() - started))
+
     for question in questions * 2:
         started = time.perf_counter()
         vector = rt.rag.embedder.encode([question])[0]
-        embed_ms.append(1000 * (time.perf_counter() - started))
+        timed("query embedding", started)
         started = time.perf_counter()
         await store.search(user.id, vector, 50)
-        dense_ms.append(1000 * (time.perf_counter() - started))
+        timed("vector search (top 50)", started)
+        started = time.perf_counter()
+        keyword.search(index, question, hasher, 50)
+        timed("keyword search (top 50)", started)
         since, until = rag_service.dates_for(user, question)
         started = time.perf_counter()
-        await rag_service.retrieve(rt, user, question, 5, since, until, query_vector=vector)
-        hybrid_ms.append(1000 * (time.perf_counter() - started))
+        await rag_service.retrieve(rt, user, question, 5, since, until)
+        timed("retrieval, top 5 (all of it)", started)
     total = chunks + other_users * per_user
     print(
         f"\nretrieval: user with {chunks} chunks, store of {total:,} vectors "
-        f"over {other_users + 1} users (LanceDB)"
+        f"over {other_users + 1} users (LanceDB), through the service"
     )
-    for name, samples in (
-        ("query embedding (excluded)", embed_ms),
-        ("vector search only", dense_ms),
-        ("hybrid retrieval, top 5", hybrid_ms),
-    ):
+    for name, samples in parts.items():
         print(
-            f"  {name:<28} p50 {statistics.median(samples):7.2f} ms"
+            f"  {name:<30} p50 {statistics.median(samples):7.2f} ms"
             f"   p99 {percentile(samples, 0.99):7.2f} ms"
         )
-    p50, p99 = statistics.median(hybrid_ms), percentile(hybrid_ms, 0.99)
+    whole = parts["retrieval, top 5 (all of it)"]
+    p50, p99 = statistics.median(whole), percentile(whole, 0.99)
     verdict = "meets" if p50 <= TARGET_P50_MS and p99 <= TARGET_P99_MS else "MISSES"
     print(f"  target p50 <= {TARGET_P50_MS:.0f} ms, p99 <= {TARGET_P99_MS:.0f} ms: {verdict}")
     rss = psutil.Process().memory_info().rss

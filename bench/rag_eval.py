@@ -129,9 +129,10 @@ def report(name: str, counts: tuple[int, int], scores: Scores) -> None:
     kinds = [k for k in KINDS if scores.get((name, "hybrid", k, "R@5"))]
     sizes = {k: len(scores[(name, "hybrid", k, "R@5")]) for k in kinds}
     print(f"\n[{name}] {counts[0]} entries, {counts[1]} questions")
-    print(f"{'mode':>8} {'MRR@10':>7} {'nDCG@10':>8}  R@5: " + " ".join(
-        f"{k}({sizes[k]})".rjust(14) for k in kinds
-    ))
+    print(
+        f"{'mode':>8} {'MRR@10':>7} {'nDCG@10':>8}  R@5: "
+        + " ".join(f"{k}({sizes[k]})".rjust(14) for k in kinds)
+    )
     for mode in MODES:
         mrr = _mean(scores[(name, mode, "all", "MRR@10")])
         ndcg = _mean(scores[(name, mode, "all", "nDCG@10")])
@@ -150,10 +151,14 @@ def verdicts(scores: Scores) -> None:
         if scores.get(("heldout", "hybrid", k, "R@5")) and recall("hybrid", k) < recall("rrf", k)
     ]
     print()
-    print(f"heldout hybrid recall@5 {overall:.3f} (target >= {TARGET_RECALL}: "
-          f"{'meets' if overall >= TARGET_RECALL else 'MISSES'})")
-    print(f"heldout hybrid paraphrase recall@5 {paraphrase:.3f} (target >= {TARGET_PARAPHRASE}: "
-          f"{'meets' if paraphrase >= TARGET_PARAPHRASE else 'MISSES'})")
+    print(
+        f"heldout hybrid recall@5 {overall:.3f} (target >= {TARGET_RECALL}: "
+        f"{'meets' if overall >= TARGET_RECALL else 'MISSES'})"
+    )
+    print(
+        f"heldout hybrid paraphrase recall@5 {paraphrase:.3f} (target >= {TARGET_PARAPHRASE}: "
+        f"{'meets' if paraphrase >= TARGET_PARAPHRASE else 'MISSES'})"
+    )
     print(f"kinds worse than rrf on heldout: {', '.join(worse) or 'none'} (target: none)")
 
 

@@ -9,6 +9,7 @@ import pytest
 from qdrant_client import AsyncQdrantClient
 
 from confidant.kit import dates
+from confidant.rag import service as rag_service
 from confidant.rag.keyword import TermHasher, terms
 from confidant.rag.service import fuse
 from confidant.rag.splitter import DiarySplitter
@@ -145,3 +146,14 @@ async def test_qdrant_store_filters_by_user_and_date() -> None:
     assert await store.search("user-a", vector, 10) == []
     assert len(await store.search("user-b", vector, 10)) == 1
     await store.close()
+
+
+def test_blend_keeps_what_the_embedding_found_and_lets_exact_words_decide_close_calls() -> None:
+    dense = [("seminar", 0.62), ("lisbon", 0.40), ("pizza", 0.39), ("rain", 0.30)]
+    sparse = [("rain", 7.0), ("lisbon", 6.0), ("noise", 5.5)]
+    ranked = [chunk_id for chunk_id, _ in rag_service.blend(dense, sparse)]
+    assert ranked[0] == "seminar"  # no keyword overlap, far ahead on meaning
+    assert ranked.index("lisbon") < ranked.index("pizza")  # a shared word breaks the near tie
+    assert ranked.index("noise") == len(ranked) - 1  # keyword only: scored from the floor
+    assert rag_service.blend([], sparse)[0][0] == "rain"
+    assert rag_service.blend(dense, []) == dense
