@@ -77,7 +77,7 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
 
 
 def run_cli(
-    env: dict[str, str], *args: str, cwd: Path | None = None
+    env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the `confidant` command with no terminal attached."""
     return subprocess.run(
@@ -86,7 +86,7 @@ def run_cli(
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
         stdin=subprocess.DEVNULL,
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -68,6 +71,106 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     migrations.upgrade(_settings(), revision)
     typer.echo("migrations applied")
+
+
+@keys_app.command("shredded")
+def keys_shredded() -> None:
+    """Print the owners whose keys were destroyed (deleted accounts), one per line: keep
+    a copy apart from the backups, for `confidant restore --deleted-accounts`."""
+
+    async def run(rt: Runtime) -> list[str]:
+        return await rt.keystore.shredded()
+
+    for owner in _with_runtime(run, immediate=False):
+        typer.echo(owner)
+
+
+@app.command("init-env")
+def init_env() -> None:
+    """Print an env file with fresh random secrets (`confidant init-env > .env`)."""
+    from confidant.crypto.keyring import MasterKey
+
+    signing_seed = base64.b64encode(secrets.token_bytes(32)).decode()
+    lines = {
+        "CONFIDANT_ENV": "production",
+        "CONFIDANT_MASTER_KEY": MasterKey.generate().encoded,
+        "CONFIDANT_JWT_SECRET": secrets.token_urlsafe(48),
+        "CONFIDANT_LEDGER_SIGNING_KEY": signing_seed,
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(32),
+        "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(24),
+    }
+    typer.echo("# Written by `confidant init-env`: keep this file secret, and back it up")
+    typer.echo("# apart from the data (it holds the master key).")
+    for name, value in lines.items():
+        typer.echo(f"{name}={value}")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="An empty or new folder")],
+    keys_dir: Annotated[
+        Path | None, typer.Option(help="Where the keys half goes; default TARGET/keys")
+    ] = None,
+) -> None:
+    """Back up the service (it may keep running): TARGET/data and the keys, apart."""
+    from confidant.backup import service
+
+    try:
+        report = asyncio.run(service.backup(_settings(), target, keys_dir))
+    except service.BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"backed up {report.engine}: data in {report.data_dir}, keys in {report.keys_dir}")
+    typer.echo("store the keys half apart from the data half")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder `confidant backup` wrote")],
+    keys_dir: Annotated[
+        Path | None, typer.Option(help="The keys half; default SOURCE/keys")
+    ] = None,
+    deleted_accounts: Annotated[
+        list[Path] | None,
+        typer.Option(help="A list from `confidant keys shredded` (repeatable)"),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite the databases that are there (service stopped)")
+    ] = False,
+) -> None:
+    """Restore a backup (the service stopped), keep every deleted account deleted, and
+    rebuild the vectors."""
+    from sqlalchemy import select
+
+    from confidant.auth.models import User
+    from confidant.backup import service
+    from confidant.kit import migrate as migrations
+    from confidant.rag import service as rag_service
+
+    settings = _settings()
+    try:
+        report = asyncio.run(service.restore(settings, source, keys_dir, deleted_accounts, replace))
+    except service.BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    migrations.upgrade(settings, "head")
+
+    async def finish(rt: Runtime) -> tuple[int, int]:
+        revived = await service.apply_shredded(rt, report.shredded)
+        async with rt.db.transaction() as session:
+            ids = list(await session.scalars(select(User.id)))
+        chunks = 0
+        with typer.progressbar(ids, label="rebuilding vectors", file=sys.stderr) as progress:
+            for user_id in progress:
+                chunks += await rag_service.reindex_user(rt, user_id)
+        return revived, chunks
+
+    revived, chunks = _with_runtime(finish)
+    typer.echo(
+        f"restored {report.engine}; {len(report.shredded)} shredded owners kept shredded "
+        f"({revived} accounts the backup still held were deleted again); "
+        f"{chunks} chunks re-embedded"
+    )
 
 
 @keys_app.command("rotate")

@@ -1,7 +1,9 @@
 """Wrapped data keys, kept in their own database so data backups never carry them.
 
 Deleting an owner's key here first (crypto-shredding) leaves every copy of that
-owner's ciphertext, backups included, unreadable.
+owner's ciphertext, backups included, unreadable. The owners shredded are listed too
+(`shredded_owners`, ids only): backups leave that list out, and a restore applies the
+live one, so a backup taken before an account was deleted cannot bring it back.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ class WrappedKey(KeystoreBase):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     rewrapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ShreddedOwner(KeystoreBase):
+    __tablename__ = "shredded_owners"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    shredded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class KeyMissing(Exception):
@@ -120,9 +129,15 @@ class KeyStore:
         return await self.raw(owner)
 
     async def destroy(self, owner: str) -> None:
+        """Delete the owner's key, and list the owner as shredded, in one transaction."""
         async with self.db.sessionmaker() as session, session.begin():
             await session.execute(delete(WrappedKey).where(WrappedKey.owner == owner))
+            await session.merge(ShreddedOwner(owner=owner, shredded_at=utcnow()))
         self._cache.pop(owner, None)
+
+    async def shredded(self) -> list[str]:
+        async with self.db.sessionmaker() as session:
+            return list(await session.scalars(select(ShreddedOwner.owner).order_by("owner")))
 
     async def rewrap_all(self, batch_size: int = 500) -> int:
         """Re-wrap every key not under the current master key; data is left untouched."""
