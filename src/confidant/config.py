@@ -195,6 +195,16 @@ class Settings(BaseSettings):
     news_max_items: int = Field(default=50, ge=1, le=500)
     news_max_feed_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
+    object_store_bucket: str | None = Field(
+        default=None, description="S3-compatible bucket for adapters; unset: DATA_DIR"
+    )
+    object_store_endpoint_url: str | None = Field(
+        default=None, description="e.g. http://minio:9000; unset: AWS S3"
+    )
+    object_store_region: str = "us-east-1"
+    object_store_access_key_id: str | None = None
+    object_store_secret_access_key: str | None = None
+    object_store_prefix: str = Field(default="confidant/", description="key prefix in the bucket")
     sensors_max_batch: int = Field(default=5000, ge=1, description="samples per POST /api/sensors")
 
     argon2_time_cost: int = 2

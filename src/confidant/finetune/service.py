@@ -25,9 +25,10 @@ from confidant.finetune.models import (
     FineTunedModel,
 )
 from confidant.finetune.schemas import FineTuneIn, FineTuneStatus, HyperparametersIn, ModelListItem
-from confidant.finetune.storage import AdapterFiles
+from confidant.finetune.storage import ADAPTERS_AREA, AdapterFiles
 from confidant.jobs import service as jobs_service
 from confidant.jobs.models import FINISHED, Job
+from confidant.kit.blobs import blob_store
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from confidant.llm.adapters import AdapterRef
@@ -46,7 +47,7 @@ def _is_admin(user: User) -> bool:
 
 
 def adapter_files(rt: Runtime) -> AdapterFiles:
-    return AdapterFiles(rt.settings.adapters_dir)
+    return AdapterFiles(blob_store(rt.settings, ADAPTERS_AREA))
 
 
 # --- starting ----------------------------------------------------------------------------

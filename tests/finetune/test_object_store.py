@@ -1,0 +1,91 @@
+"""Adapters in an S3-compatible bucket (moto's server mode, an S3-protocol server run
+here): written by the worker, read by the API process, sealed, and removed with the
+account. Nothing lands in DATA_DIR/adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from fastapi import FastAPI
+from moto.server import ThreadedMotoServer
+
+from confidant.config import Settings
+from tests.conftest import client_for, make_settings, started_app, upgrade_schema, with_worker
+from tests.finetune.test_finetune import fine_tune, reply, wait_until, write_history
+from tests.helpers import free_port, jobs_settled, register
+
+BUCKET = "confidant-test"
+CREDENTIALS = {"object_store_access_key_id": "testing", "object_store_secret_access_key": "testing"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def bucket_client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def stored_keys(endpoint: str, prefix: str) -> list[str]:
+    listed = bucket_client(endpoint).list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+@pytest.fixture
+async def bucket_deployment(
+    tmp_path: Path, s3_endpoint: str
+) -> AsyncIterator[tuple[Settings, FastAPI]]:
+    bucket_client(s3_endpoint).create_bucket(Bucket=BUCKET)
+    values = {"object_store_bucket": BUCKET, "object_store_endpoint_url": s3_endpoint}
+    settings = make_settings(tmp_path / "data", **values, **CREDENTIALS)
+    await upgrade_schema(settings)
+    env = {f"CONFIDANT_{name.upper()}": value for name, value in {**values, **CREDENTIALS}.items()}
+    async for ready in with_worker(settings, env):
+        async for app in started_app(ready):
+            yield ready, app
+
+
+@pytest.mark.slow
+async def test_adapters_live_sealed_in_the_bucket_and_go_with_the_account(
+    bucket_deployment: tuple[Settings, FastAPI], s3_endpoint: str
+) -> None:
+    settings, app = bucket_deployment
+    async with client_for(app) as http:
+        owner = await register(http)
+        await http.patch(
+            "/api/users/me", headers=owner.headers, json={"preferences": {"autoFineTune": False}}
+        )
+        await write_history(http, owner, "Baked sourdough")
+        await jobs_settled(app.state.runtime.db)
+        before = await reply(app, http, owner)
+        started = await fine_tune(http, owner)
+        done = await wait_until(http, owner, started["id"], {"ready", "failed"})
+        assert done["state"] == "ready", done
+
+        prefix = f"confidant/adapters/{owner.user_id}/"
+        (key,) = stored_keys(s3_endpoint, prefix)
+        sealed = bucket_client(s3_endpoint).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert b"lora" not in sealed  # PEFT's files say lora_A, lora_alpha: sealed
+        assert not (settings.data_dir / "adapters").exists()
+        assert await reply(app, http, owner) != before  # the API read it from the bucket
+
+        assert (await http.delete("/api/users/me", headers=owner.headers)).status_code == 204
+        await jobs_settled(app.state.runtime.db)
+    assert stored_keys(s3_endpoint, prefix) == []
