@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from confidant import __version__
 from confidant.analytics.router import router as analytics_router
 from confidant.app import health, http_errors, web
+from confidant.app.metrics import Metrics
 from confidant.app.middleware import (
     BodyLimitMiddleware,
     JsonDepthMiddleware,
-    Metrics,
     RequestContextMiddleware,
 )
 from confidant.auth import service as auth_service
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
+        app.state.metrics.watch(runtime)  # before the model loads: it reports from its first reply
         runtime.models.start()
         preload = asyncio.create_task(runtime.rag.preload())
         voices = asyncio.create_task(runtime.voice.preload())

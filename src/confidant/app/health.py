@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from confidant.app.deps import RuntimeDep
+from confidant.app.metrics import Metrics
 from confidant.app.openapi import errors
 from confidant.kit.errors import DomainError
 from confidant.llm.base import ModelUnavailable
@@ -47,5 +48,8 @@ async def readyz(rt: RuntimeDep) -> dict[str, str]:
 
 @router.get("/metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text: HTTP, generations (vLLM's names, `confidant:` prefix), the model's
+    queue, jobs, the ledger and voice turns; the database-backed gauges are read now."""
+    figures: Metrics = request.app.state.metrics
+    await figures.refresh()
+    return Response(generate_latest(figures.registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,35 +10,16 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confidant.app.http_errors import HTTP_CODES
+from confidant.app.metrics import Metrics
 from confidant.kit.errors import error_body
 from confidant.kit.jsonsafe import MAX_JSON_DEPTH, nested_deeper_than
 
 REQUEST_ID_HEADER = b"x-request-id"
 VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._\-]{1,128}$")
-
-
-class Metrics:
-    """Request counts and latency histograms by route template, on the app's own registry."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "confidant_http_requests_total",
-            "HTTP requests by method, route template and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "confidant_http_request_duration_seconds",
-            "HTTP request latency by method, route template and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
 
 
 class RequestContextMiddleware:

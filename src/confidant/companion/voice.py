@@ -1,9 +1,12 @@
 """A voice turn: hear the recording, answer it through `converse` as a typed message is
-answered, speak each sentence as soon as it is written, keep both clips."""
+answered, speak each sentence as soon as it is written, keep both clips. How long the
+person waited (for the first sentence spoken, for the whole turn) goes to the voice
+engines' observers."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,6 +57,7 @@ async def converse_by_voice(
     """A whole voice turn as it happens: what was heard, help at once on a crisis, the
     reply's text deltas, with `sentence_audio` each sentence spoken, and last the stored
     turn with its audio. A domain error is raised."""
+    arrived = time.perf_counter()
     await chats_service.require_chat(rt, user, chat_id)  # before any audio work
     await rt.voice.ready()  # a broken engine answers before anything is stored
     recording, transcript = await voice_service.hear(rt, data)
@@ -64,6 +68,8 @@ async def converse_by_voice(
     replied: Replied[MessageOut] | None = None
     async for item in voice_service.speak_as_written(rt, events, _text_of):
         if isinstance(item, voice_service.SpokenSentence):
+            if not spoken:
+                rt.voice.observers.first_audio(time.perf_counter() - arrived)
             spoken.append(item.pcm)
             if sentence_audio:
                 encoded = await asyncio.to_thread(audio.encode, item.pcm, reply_format)
@@ -97,6 +103,7 @@ async def converse_by_voice(
             ),
         ],
     )
+    rt.voice.observers.voice_turn(time.perf_counter() - arrived)
     yield VoiceTurnOut(
         user_message=keeper.asked,
         reply=replied.kept,

@@ -8,10 +8,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
@@ -223,3 +223,42 @@ async def fail_abandoned(db: Database, timeout_seconds: float) -> int:
             .values(state=FAILED, detail=WORKER_LOST, finished_at=utcnow())
         )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- what the queue looks like (metrics) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindLoad:
+    """The jobs of one kind that are queued, running or failed, and when the oldest of
+    those queued was submitted."""
+
+    kind: str
+    queued: int = 0
+    running: int = 0
+    failed: int = 0
+    oldest_queued_at: datetime | None = None
+
+
+async def load_by_kind(db: Database) -> list[KindLoad]:
+    """Every registered kind (zeros included) and any other kind the table holds, from
+    one grouped query on the state index."""
+    return await db.read(_load_by_kind)
+
+
+def _load_by_kind(connection: Connection) -> list[KindLoad]:
+    rows = connection.execute(
+        select(Job.kind, Job.state, func.count(), func.min(Job.created_at))
+        .where(Job.state.in_((QUEUED, RUNNING, FAILED)))
+        .group_by(Job.kind, Job.state)
+    )
+    counts: dict[str, dict[str, int]] = {kind: {} for kind in HANDLERS}
+    oldest: dict[str, datetime] = {}
+    for kind, state, count, first_created in rows:
+        counts.setdefault(kind, {})[state] = int(count)
+        if state == QUEUED:
+            oldest[kind] = first_created
+    return [
+        KindLoad(kind, by.get(QUEUED, 0), by.get(RUNNING, 0), by.get(FAILED, 0), oldest.get(kind))
+        for kind, by in sorted(counts.items())
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
@@ -45,6 +46,34 @@ class Trail:
     items: list[TrailItem]
     checkpoint: LedgerCheckpointRow | None
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """How far the log has got: its size, the row-write leaves still in the outbox, and
+    the latest checkpoint (None before the first)."""
+
+    tree_size: int
+    outbox_leaves: int
+    checkpoint_size: int | None
+    checkpoint_at: datetime | None
+
+
+async def log_status(rt: Runtime) -> LogStatus:
+    """Three small reads on one connection: the state row, the outbox's count, the
+    newest checkpoint. The API-call leaves in memory are `rt.ledger.calls`."""
+    return await rt.db.read(_log_status)
+
+
+def _log_status(connection: Connection) -> LogStatus:
+    state = store.read_state(connection)
+    checkpoint = store.latest_checkpoint(connection)
+    return LogStatus(
+        state.size,
+        store.count_outbox(connection),
+        checkpoint.tree_size if checkpoint is not None else None,
+        checkpoint.created_at if checkpoint is not None else None,
+    )
 
 
 async def latest_checkpoint(rt: Runtime) -> LedgerCheckpointRow:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, TextClause, delete, insert, select, text, update
+from sqlalchemy import Connection, TextClause, delete, func, insert, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,6 +117,10 @@ async def pending_outbox(connection: AsyncConnection, limit: int) -> list[tuple[
         .limit(limit)
     )
     return [(int(row.id), PendingLeaf(bytes(row.data), row.subject)) for row in rows]
+
+
+def count_outbox(connection: Connection) -> int:
+    return int(connection.scalar(select(func.count()).select_from(LedgerOutbox)) or 0)
 
 
 async def has_pending_outbox(connection: AsyncConnection) -> bool:

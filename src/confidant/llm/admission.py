@@ -14,6 +14,17 @@ class Admission:
         self._slots = asyncio.Semaphore(max_running)
         self._max_waiting = max_waiting
         self._waiting = 0
+        self._running = 0
+
+    @property
+    def running(self) -> int:
+        """Generations holding a slot now."""
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        """Generations queued for a slot now."""
+        return self._waiting
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -24,7 +35,9 @@ class Admission:
             await self._slots.acquire()
         finally:
             self._waiting -= 1
+        self._running += 1
         try:
             yield
         finally:
+            self._running -= 1
             self._slots.release()

@@ -2,7 +2,8 @@
 
 Loads the model and its tokenizer from a Hugging Face id or a local directory, applies
 the tokenizer's chat template, and streams the reply from a worker thread. Generation
-stops as soon as the consumer stops reading (a client that went away).
+stops as soon as the consumer stops reading (a client that went away). Each token is
+reported to the observers as the worker thread produces it (`llm/telemetry.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from confidant.kit.imports import ML_IMPORT_LOCK
 from confidant.llm.adapters import AdapterRef, AdapterResidency
 from confidant.llm.admission import Admission
 from confidant.llm.base import ChatMessage, GenerationParams
+from confidant.llm.telemetry import Generation, GenerationObservers, arrived
 
 DTYPES = {"float32", "float16", "bfloat16"}
 
@@ -42,9 +44,11 @@ class HuggingFaceChatModel:
         admission: Admission,
         local_files_only: bool = False,
         max_resident_adapters: int = 8,
+        observers: GenerationObservers | None = None,
     ) -> None:
         """Load `name` (a hub id or a local path) from `source` (a local path; default
-        `name`); blocking, so call it from a thread."""
+        `name`); blocking, so call it from a thread. `observers` hear of each generation
+        (by default nobody)."""
         with ML_IMPORT_LOCK:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -52,6 +56,7 @@ class HuggingFaceChatModel:
         self.name = name
         self.device = pick_device(device)
         self._admission = admission
+        self._observers = observers if observers is not None else GenerationObservers()
         source = source or name
         self.tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
         if self.tokenizer.chat_template is None:
@@ -100,15 +105,18 @@ class HuggingFaceChatModel:
     ) -> AsyncIterator[str]:
         from transformers import AsyncTextIteratorStreamer
 
+        since = arrived()
         async with self._admission.slot(), self.adapters.use(adapter):
             inputs = self._encode(messages).to(self.device)
             streamer = AsyncTextIteratorStreamer(
                 self.tokenizer, skip_prompt=True, skip_special_tokens=True
             )
             stop = threading.Event()
+            prompt_tokens = int(inputs["input_ids"].shape[-1])
+            generation = Generation(self._observers, self.name, since, prompt_tokens)
             worker = threading.Thread(
                 target=self._generate,
-                args=(inputs, params, streamer, stop),
+                args=(inputs, params, streamer, stop, generation),
                 name=f"generate-{self.name}",
                 daemon=True,
             )
@@ -122,19 +130,27 @@ class HuggingFaceChatModel:
                 await asyncio.to_thread(worker.join)
 
     def _generate(
-        self, inputs: Any, params: GenerationParams, streamer: Any, stop: threading.Event
+        self,
+        inputs: Any,
+        params: GenerationParams,
+        streamer: Any,
+        stop: threading.Event,
+        generation: Generation,
     ) -> None:
         from transformers import StoppingCriteria, StoppingCriteriaList
 
         model = self
 
         class StopWhenAsked(StoppingCriteria):
+            """Called once per new token, as soon as the model has produced it."""
+
             def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
                 model.tokens_generated += 1
+                generation.token()
                 return stop.is_set()
 
         sampling = params.temperature > 0
-        try:
+        try:  # the generation ends here, however slowly its reader takes the text
             self.model.generate(
                 **inputs,
                 streamer=streamer,
@@ -148,6 +164,8 @@ class HuggingFaceChatModel:
         except Exception:
             streamer.end()
             raise
+        finally:
+            generation.finish()
 
     async def aclose(self) -> None:
         del self.model

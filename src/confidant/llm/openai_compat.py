@@ -1,4 +1,8 @@
-"""Any OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, OpenAI) as a chat model."""
+"""Any OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, OpenAI) as a chat model.
+
+Its generations are timed here as the stream arrives, network included; a content chunk
+counts as a token (what vLLM and most servers stream) and the prompt's length is the
+estimate of `ApproximateTokens`, since the server's own tokenizer is not at hand."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from confidant.llm.base import (
     GenerationParams,
     UpstreamError,
 )
+from confidant.llm.telemetry import Generation, GenerationObservers, arrived
 
 
 class OpenAICompatibleChatModel(ApproximateTokens):
@@ -30,10 +35,12 @@ class OpenAICompatibleChatModel(ApproximateTokens):
         timeout: float,
         context_window: int,
         admission: Admission,
+        observers: GenerationObservers | None = None,
     ) -> None:
         self.name = name
         self.context_window = context_window
         self._admission = admission
+        self._observers = observers if observers is not None else GenerationObservers()
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
         )
@@ -45,7 +52,9 @@ class OpenAICompatibleChatModel(ApproximateTokens):
         adapter: AdapterRef | None = None,
     ) -> AsyncIterator[str]:
         """With an adapter: the server serves it under its name (vLLM's LoRA adapters)."""
+        since = arrived()
         async with self._admission.slot():
+            generation = Generation(self._observers, self.name, since, self.count_tokens(messages))
             try:
                 response = await self._client.chat.completions.create(
                     model=adapter.name if adapter is not None else self.name,
@@ -58,6 +67,7 @@ class OpenAICompatibleChatModel(ApproximateTokens):
                 async with response:
                     async for chunk in response:
                         if chunk.choices and chunk.choices[0].delta.content:
+                            generation.token()
                             yield chunk.choices[0].delta.content
             except openai.APITimeoutError as exc:
                 raise UpstreamError(504, "The model server did not answer in time") from exc
@@ -65,6 +75,8 @@ class OpenAICompatibleChatModel(ApproximateTokens):
                 raise UpstreamError(502, "The model server cannot be reached") from exc
             except openai.APIStatusError as exc:
                 raise _status_error(exc) from exc
+            finally:
+                generation.finish()
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -10,7 +10,7 @@ from typing import Literal
 
 from confidant.config import Settings
 from confidant.kit.errors import InvalidInput
-from confidant.llm.adapters import AdapterRef
+from confidant.llm.adapters import AdapterRef, AdapterResidency
 from confidant.llm.admission import Admission
 from confidant.llm.base import (
     ApproximateTokens,
@@ -19,6 +19,7 @@ from confidant.llm.base import (
     GenerationParams,
     ModelUnavailable,
 )
+from confidant.llm.telemetry import GenerationObservers
 
 log = logging.getLogger("confidant.llm")
 
@@ -39,6 +40,18 @@ class ModelEntry:
     status: Status = "loading"
     reason: str | None = None
     model: ChatModel | None = None
+    admission: Admission | None = None
+
+
+@dataclass(frozen=True)
+class ModelLoad:
+    """A loaded model's work at this moment: generations holding a concurrency slot,
+    generations queued for one, and (in process) the users' adapters it holds."""
+
+    name: str
+    running: int
+    waiting: int
+    adapters_resident: int | None  # None: adapters live on the model's server
 
 
 class ModelRegistry:
@@ -47,6 +60,7 @@ class ModelRegistry:
         self.default_name = settings.llm_model
         self._entries: dict[str, ModelEntry] = {}
         self._loading: set[asyncio.Task[None]] = set()
+        self.observers = GenerationObservers()  # every model's generations, told as they run
 
     def start(self) -> None:
         """Begin loading the configured model in the background; the service starts at once."""
@@ -67,19 +81,21 @@ class ModelRegistry:
         return entry
 
     async def _load(self, entry: ModelEntry) -> None:
+        admission = Admission(self.settings.llm_max_concurrency, self.settings.llm_max_queue)
         try:
-            entry.model = await asyncio.to_thread(self._build, entry.provider, entry.name)
+            entry.model = await asyncio.to_thread(
+                self._build, entry.provider, entry.name, admission
+            )
         except Exception as exc:  # any failure to load is reported, never fatal
             entry.status, entry.reason = "unavailable", f"{type(exc).__name__}: {exc}"[:500]
             log.warning("model %s is unavailable: %s", entry.name, entry.reason)
             return
-        entry.status = "loaded"
+        entry.admission, entry.status = admission, "loaded"
         self.default_name = entry.name
         log.info("model %s loaded (%s)", entry.name, entry.provider)
 
-    def _build(self, provider: Provider, name: str) -> ChatModel:
+    def _build(self, provider: Provider, name: str, admission: Admission) -> ChatModel:
         settings = self.settings
-        admission = Admission(settings.llm_max_concurrency, settings.llm_max_queue)
         if provider == "openai":
             from confidant.llm.openai_compat import OpenAICompatibleChatModel
 
@@ -90,6 +106,7 @@ class ModelRegistry:
                 timeout=settings.llm_timeout_seconds,
                 context_window=settings.llm_context_window,
                 admission=admission,
+                observers=self.observers,
             )
         from confidant.llm.bundled import local_source
         from confidant.llm.huggingface_connection import HuggingFaceChatModel
@@ -102,6 +119,7 @@ class ModelRegistry:
             device=settings.llm_device,
             admission=admission,
             max_resident_adapters=settings.llm_max_resident_adapters,
+            observers=self.observers,
         )
 
     def get(self, name: str | None = None) -> ChatModel:
@@ -145,6 +163,18 @@ class ModelRegistry:
 
     def entries(self) -> list[ModelEntry]:
         return list(self._entries.values())
+
+    def loads(self) -> list[ModelLoad]:
+        """What each loaded model is doing now (cheap: counters in memory)."""
+        found = []
+        for entry in self._entries.values():
+            if entry.status != "loaded" or entry.admission is None:
+                continue
+            adapters = getattr(entry.model, "adapters", None)
+            resident = len(adapters.resident) if isinstance(adapters, AdapterResidency) else None
+            admission = entry.admission
+            found.append(ModelLoad(entry.name, admission.running, admission.waiting, resident))
+        return found
 
     async def wait_until_settled(self) -> None:
         """Wait for every load in progress to finish (or fail)."""

@@ -14,6 +14,7 @@ from confidant.kit.errors import DomainError
 from confidant.voice import bundled as voice_bundled
 from confidant.voice.audio import Pcm
 from confidant.voice.stt import FasterWhisper, PocketSphinx, SpeechToText, TransformersWhisper
+from confidant.voice.telemetry import VoiceObservers
 from confidant.voice.tts import EngineFailed, EspeakNg, Piper, TextToSpeech, TransformersVits
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class VoiceEngines:
         self._stt: SpeechToText | None = None
         self._tts: TextToSpeech | None = None
         self._loading = threading.Lock()
+        self.observers = VoiceObservers()  # this process's voice turns, told as they end
 
     @property
     def stt_name(self) -> str:

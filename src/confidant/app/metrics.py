@@ -1,0 +1,299 @@
+"""This process's Prometheus metrics, on a registry of its own (one per app, so several
+apps in one test process never mix their figures).
+
+- HTTP requests and their latency by route template (`RequestContextMiddleware`).
+- The model's generations under vLLM's names, prefixed `confidant:`, so dashboards made
+  for vLLM fit: time to first token, inter-token latency, end to end, prompt and
+  generation tokens. The models report them as they run (`llm/telemetry.py`).
+- Voice turns: to the first sentence spoken, and whole (`companion/voice.py`).
+- Gauges read when scraped (`RuntimeGauges`): the engine's concurrency slots and queue
+  and the users' adapters it holds, from memory; jobs and the ledger from the database,
+  read by the /metrics handler (`refresh`) just before the registry is collected, so
+  `collect()` itself never waits on a query.
+
+Labels name models, route templates, job kinds and ledger buffers; never a person, and
+never an adapter (each is one person's).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from confidant.jobs import service as jobs_service
+from confidant.kit.db import utcnow
+from confidant.ledger import service as ledger_service
+
+if TYPE_CHECKING:
+    from confidant.runtime import Runtime
+
+log = logging.getLogger("confidant")
+
+MODEL = ["model_name"]  # vLLM's label
+# vLLM's buckets (vllm/v1/metrics/loggers.py), so its panels and quantiles read the same.
+TTFT_BUCKETS = (
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+    10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+)  # fmt: skip
+ITL_BUCKETS = (
+    0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+    20.0, 40.0, 80.0,
+)  # fmt: skip
+E2E_BUCKETS = (
+    0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0,
+    240.0, 480.0, 960.0, 1920.0, 7680.0,
+)  # fmt: skip
+VOICE_BUCKETS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)
+
+
+class Metrics:
+    """Everything /metrics shows for this process. `watch` ties it to the runtime once
+    that has started; before, only the HTTP figures move."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "confidant_http_requests_total",
+            "HTTP requests by method, route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "confidant_http_request_duration_seconds",
+            "HTTP request latency by method, route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.generations = GenerationMetrics(self.registry)
+        self.voice = VoiceMetrics(self.registry)
+        self.gauges = RuntimeGauges()
+        self.registry.register(self.gauges)
+
+    def watch(self, rt: Runtime) -> None:
+        rt.models.observers.add(self.generations)
+        rt.voice.observers.add(self.voice)
+        self.gauges.watch(rt)
+
+    async def refresh(self) -> None:
+        """Read what the gauges take from the database; call before collecting."""
+        await self.gauges.refresh()
+
+
+class GenerationMetrics:
+    """A `GenerationObserver`: the models' generations, as they run."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.prompt_tokens = Counter(
+            "confidant:prompt_tokens", "Prefill tokens processed.", MODEL, registry=registry
+        )
+        self.generation_tokens = Counter(
+            "confidant:generation_tokens",
+            "Generation tokens processed.",
+            MODEL,
+            registry=registry,
+        )
+        self.time_to_first_token = Histogram(
+            "confidant:time_to_first_token_seconds",
+            "Histogram of time to first token in seconds (from arrival, queueing included).",
+            MODEL,
+            buckets=TTFT_BUCKETS,
+            registry=registry,
+        )
+        self.inter_token_latency = Histogram(
+            "confidant:inter_token_latency_seconds",
+            "Histogram of inter-token latency in seconds.",
+            MODEL,
+            buckets=ITL_BUCKETS,
+            registry=registry,
+        )
+        self.e2e_request_latency = Histogram(
+            "confidant:e2e_request_latency_seconds",
+            "Histogram of e2e request latency in seconds (arrival to the generation's end).",
+            MODEL,
+            buckets=E2E_BUCKETS,
+            registry=registry,
+        )
+
+    def generation_started(self, model: str, prompt_tokens: int) -> None:
+        self.prompt_tokens.labels(model).inc(prompt_tokens)
+
+    def first_token(self, model: str, seconds: float) -> None:
+        self.time_to_first_token.labels(model).observe(seconds)
+        self.generation_tokens.labels(model).inc()
+
+    def next_token(self, model: str, seconds: float) -> None:
+        self.inter_token_latency.labels(model).observe(seconds)
+        self.generation_tokens.labels(model).inc()
+
+    def generation_finished(self, model: str, seconds: float) -> None:
+        self.e2e_request_latency.labels(model).observe(seconds)
+
+
+class VoiceMetrics:
+    """A `VoiceObserver`: voice message turns, by what the person waited for."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.first_audio_seconds = Histogram(
+            "confidant:voice_time_to_first_audio_seconds",
+            "Seconds from a voice message's arrival to its reply's first sentence spoken.",
+            buckets=VOICE_BUCKETS,
+            registry=registry,
+        )
+        self.turn_seconds = Histogram(
+            "confidant:voice_turn_seconds",
+            "Seconds from a voice message's arrival to its turn answered, spoken and kept.",
+            buckets=VOICE_BUCKETS,
+            registry=registry,
+        )
+
+    def first_audio(self, seconds: float) -> None:
+        self.first_audio_seconds.observe(seconds)
+
+    def voice_turn(self, seconds: float) -> None:
+        self.turn_seconds.observe(seconds)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the gauges read from the database at the last refresh."""
+
+    jobs: list[jobs_service.KindLoad]
+    log: ledger_service.LogStatus
+
+
+class RuntimeGauges:
+    """A collector: gauges computed at scrape time. In-memory state is read in
+    `collect()`; database state comes from the last `refresh()`, and is left out when
+    that failed (a database down must not take the other figures with it)."""
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+        self._stored: Stored | None = None
+
+    def watch(self, rt: Runtime) -> None:
+        self._runtime, self._stored = rt, None
+
+    async def refresh(self) -> None:
+        rt = self._runtime
+        if rt is None:
+            return
+        try:
+            jobs = await jobs_service.load_by_kind(rt.db)
+            status = await ledger_service.log_status(rt)
+        except Exception:
+            log.warning("metrics: could not read jobs and ledger state", exc_info=True)
+            self._stored = None
+            return
+        self._stored = Stored(jobs, status)
+
+    def describe(self) -> Iterable[Metric]:
+        return _Families().all()
+
+    def collect(self) -> Iterable[Metric]:
+        families = _Families()
+        rt = self._runtime
+        if rt is None:
+            return families.all()
+        for load in rt.models.loads():
+            families.running.add_metric([load.name], load.running)
+            families.waiting.add_metric([load.name], load.waiting)
+            if load.adapters_resident is not None:
+                families.adapters.add_metric([load.name], load.adapters_resident)
+        families.lag.add_metric(["memory"], len(rt.ledger.calls))
+        families.dropped.add_metric([], rt.ledger.calls.dropped)
+        stored = self._stored
+        if stored is None:
+            return families.all()
+        now = utcnow()
+        for kind in stored.jobs:
+            families.queued.add_metric([kind.kind], kind.queued)
+            families.jobs_running.add_metric([kind.kind], kind.running)
+            families.failed.add_metric([kind.kind], kind.failed)
+            oldest = kind.oldest_queued_at
+            age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+            families.oldest.add_metric([kind.kind], age)
+        status = stored.log
+        families.tree_size.add_metric([], status.tree_size)
+        families.lag.add_metric(["outbox"], status.outbox_leaves)
+        if status.checkpoint_at is not None and status.checkpoint_size is not None:
+            age = max(0.0, (now - status.checkpoint_at).total_seconds())
+            families.checkpoint_age.add_metric([], age)
+            families.checkpoint_size.add_metric([], status.checkpoint_size)
+        return families.all()
+
+
+class _Families:
+    """The scrape-time metrics, empty until filled."""
+
+    def __init__(self) -> None:
+        self.running = GaugeMetricFamily(
+            "confidant:num_requests_running",
+            "Generations holding one of the model's concurrency slots (LLM_MAX_CONCURRENCY).",
+            labels=MODEL,
+        )
+        self.waiting = GaugeMetricFamily(
+            "confidant:num_requests_waiting",
+            "Generations queued for a slot (at most LLM_MAX_QUEUE; more are refused 503).",
+            labels=MODEL,
+        )
+        self.adapters = GaugeMetricFamily(
+            "confidant:adapters_resident",
+            "Users' LoRA adapters loaded on the in-process model (LLM_MAX_RESIDENT_ADAPTERS).",
+            labels=MODEL,
+        )
+        self.queued = GaugeMetricFamily(
+            "confidant:jobs_queued", "Jobs waiting for a worker, by kind.", labels=["kind"]
+        )
+        self.jobs_running = GaugeMetricFamily(
+            "confidant:jobs_running", "Jobs a worker is running, by kind.", labels=["kind"]
+        )
+        self.oldest = GaugeMetricFamily(
+            "confidant:jobs_oldest_queued_age_seconds",
+            "Seconds the oldest queued job of the kind has waited (0: none queued).",
+            labels=["kind"],
+        )
+        self.failed = GaugeMetricFamily(
+            "confidant:jobs_failed",
+            "Jobs in the failed state, by kind (rows kept; they go with their account).",
+            labels=["kind"],
+        )
+        self.tree_size = GaugeMetricFamily(
+            "confidant:ledger_tree_size", "Leaves sequenced into the ledger's log."
+        )
+        self.lag = GaugeMetricFamily(
+            "confidant:ledger_sequencing_lag_leaves",
+            "Leaves waiting to be sequenced: API calls in this process's memory, row "
+            "writes in the shared outbox.",
+            labels=["buffer"],
+        )
+        self.checkpoint_age = GaugeMetricFamily(
+            "confidant:ledger_checkpoint_age_seconds", "Seconds since the newest checkpoint."
+        )
+        self.checkpoint_size = GaugeMetricFamily(
+            "confidant:ledger_checkpoint_tree_size", "Tree size the newest checkpoint signs."
+        )
+        self.dropped = CounterMetricFamily(
+            "confidant:ledger_dropped_leaves",
+            "API-call leaves dropped because the memory buffer was full (database down).",
+        )
+
+    def all(self) -> list[Metric]:
+        return [
+            self.running,
+            self.waiting,
+            self.adapters,
+            self.queued,
+            self.jobs_running,
+            self.oldest,
+            self.failed,
+            self.tree_size,
+            self.lag,
+            self.checkpoint_age,
+            self.checkpoint_size,
+            self.dropped,
+        ]
