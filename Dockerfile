@@ -60,12 +60,14 @@ RUN pip install --no-deps --no-build-isolation -e . \
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="Confidant" \
       org.opencontainers.image.description="A private AI wellbeing companion you host yourself"
-# espeak-ng: the offline text-to-speech engine (CONFIDANT_VOICE_TTS_ENGINE=espeak-ng).
+# espeak-ng: the offline text-to-speech engine (CONFIDANT_VOICE_TTS_ENGINE=espeak-ng);
+# postgresql-client: pg_dump and pg_restore for `confidant backup` / `restore` (15 on
+# bookworm: it dumps servers up to 15, which is why compose runs PostgreSQL 15).
 # Debian stable's version is the pin: it changes only with security fixes, and a pinned
 # version vanishes from the archive when one lands (so no `=version` here).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng \
+    && apt-get install -y --no-install-recommends espeak-ng postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 confidant \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \

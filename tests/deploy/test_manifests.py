@@ -558,7 +558,7 @@ def test_dockerfile_runs_unprivileged_with_a_healthcheck() -> None:
 
 # --- monitoring --------------------------------------------------------------------------
 
-# The request metrics are the middleware's; the confidant:* ones the service's own.
+# The request metrics (confidant_http_*) and the confidant:* ones, all in app/metrics.py.
 SERVICE_METRICS = {
     "confidant:time_to_first_token_seconds",
     "confidant:inter_token_latency_seconds",
@@ -578,7 +578,7 @@ METRIC = re.compile(r"\b(confidant[:_][a-z0-9_:]+)")
 
 
 def _http_metrics() -> set[str]:
-    source = (ROOT / "src" / "confidant" / "app" / "middleware.py").read_text()
+    source = (ROOT / "src" / "confidant" / "app" / "metrics.py").read_text()
     return set(re.findall(r'(?:Counter|Histogram)\(\s*"(confidant_[a-z_]+)"', source))
 
 
