@@ -102,8 +102,10 @@ def _copy_database(url: str, stem: Path, exclude: tuple[type[Any], ...]) -> Path
         copy = sqlite3.connect(out)
         try:
             source.backup(copy)  # online and consistent, WAL included
+            tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
             for model in exclude:
-                copy.execute(f"DELETE FROM {model.__tablename__}")  # noqa: S608 (our own names)
+                if model.__tablename__ in tables:  # absent before the keystore's k0002
+                    copy.execute(f"DELETE FROM {model.__tablename__}")  # noqa: S608 (ours)
             copy.commit()
             copy.execute("VACUUM")  # the deleted rows' pages go too
         finally:
