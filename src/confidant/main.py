@@ -40,6 +40,7 @@ from confidant.rag.router import router as rag_router
 from confidant.runtime import Runtime
 from confidant.sensors.router import router as sensors_router
 from confidant.tracking.router import router as tracking_router
+from confidant.users import service as users_service
 from confidant.users.router import router as users_router
 from confidant.voice import service as voice_service
 from confidant.voice.router import router as voice_router
@@ -156,7 +157,8 @@ async def _purge_expired_forever(runtime: Runtime) -> None:
         try:
             async with runtime.db.transaction() as session:
                 purged = await auth_service.purge_expired(runtime, session)
-                clips = await voice_service.purge_expired(session)
+                clips = await voice_service.purge_expired(runtime, session)
+                await users_service.sweep_avatars(runtime, session)
                 orphans = await auth_service.sweep_orphan_keys(runtime, session)
             if purged or clips or orphans:
                 log.info(

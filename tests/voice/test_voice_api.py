@@ -109,7 +109,7 @@ async def test_clips_are_gone_once_their_time_is_up(
         )
     assert_error(await client.get(turn["replyAudio"]["url"], headers=account.headers), 404)
     async with runtime.db.transaction() as session:
-        assert await voice_service.purge_expired(session) >= 2
+        assert await voice_service.purge_expired(runtime, session) >= 2
     messages, clips = await stored_counts(runtime, account.user_id)
     assert (messages, clips) == (2, 0)  # the messages stay
 

@@ -12,11 +12,23 @@ from typing import Any, Protocol
 
 from confidant.config import Settings
 
+DELETE_BATCH = 1000  # the most one S3 DeleteObjects call takes
+
+
+def sweep(store: BlobStore, kept: set[str]) -> int:
+    """Delete the objects whose key is not in `kept` (their rows went with a cascade)."""
+    orphans = [key for key in store.keys() if key not in kept]
+    if orphans:
+        store.delete(orphans)
+    return len(orphans)
+
 
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...
+    def delete(self, keys: list[str]) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
+    def keys(self) -> list[str]: ...
 
 
 class FolderBlobs:
@@ -34,8 +46,18 @@ class FolderBlobs:
     def get(self, key: str) -> bytes:
         return (self.root / key).read_bytes()
 
+    def delete(self, keys: list[str]) -> None:
+        for key in keys:
+            (self.root / key).unlink(missing_ok=True)
+
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
+
+    def keys(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = (p for p in self.root.rglob("*") if p.is_file() and p.suffix != ".partial")
+        return sorted(str(p.relative_to(self.root)) for p in found)
 
 
 class BucketBlobs:
@@ -53,20 +75,34 @@ class BucketBlobs:
         response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
         return bytes(response["Body"].read())
 
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = [{"Key": self.prefix + key} for key in keys[start : start + DELETE_BATCH]]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+
     def delete_prefix(self, prefix: str) -> None:
+        self.delete([key for key in self.keys() if key.startswith(prefix)])
+
+    def keys(self) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix
+            Bucket=self.bucket, Prefix=self.prefix
         )
-        for page in pages:
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:  # at most 1,000 a page, which is what one delete_objects takes
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+        return [
+            item["Key"][len(self.prefix) :] for page in pages for item in page.get("Contents", [])
+        ]
 
 
 def blob_store(settings: Settings, area: str) -> BlobStore:
-    """Where `area` ("adapters") keeps its objects under these settings."""
+    """Where `area` ("adapters") keeps its objects under these settings: the bucket, or
+    a folder in DATA_DIR."""
+    return bucket_store(settings, area) or FolderBlobs(settings.data_dir / area)
+
+
+def bucket_store(settings: Settings, area: str) -> BlobStore | None:
+    """The bucket's objects of `area`, or None when no bucket is configured (then the
+    caller keeps them where it does by default: the database, for voice clips)."""
     if not settings.object_store_bucket:
-        return FolderBlobs(settings.data_dir / area)
+        return None
     client = _client(
         settings.object_store_endpoint_url,
         settings.object_store_region,

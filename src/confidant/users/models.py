@@ -20,6 +20,9 @@ class MedicalCard(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+AVATARS_AREA = "avatars"  # their prefix in the bucket, when one is configured
+
+
 class Avatar(Base):
     """Public by design (GET /api/users/{id}/avatar), so stored as uploaded."""
 
@@ -29,5 +32,6 @@ class Avatar(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     content_type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: in the bucket
+    location: Mapped[str | None] = mapped_column(String(200))  # the bucket's key
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -106,7 +106,7 @@ async def put_avatar(
     upload = await _read_upload(request)
     if len(upload) > rt.settings.avatar_max_bytes:
         raise PayloadTooLarge("Avatar is larger than the allowed size")
-    await service.put_avatar(session, principal.user, upload)
+    await service.put_avatar(rt, session, principal.user, upload)
 
 
 async def _read_upload(request: Request) -> bytes:
@@ -128,16 +128,16 @@ def _avatar_response(content_type: str, data: bytes) -> Response:
 
 
 @router.get("/api/users/me/avatar", response_class=Response, responses=IMAGE_RESPONSES)
-async def get_my_avatar(principal: CurrentPrincipal, session: SessionDep) -> Response:
-    avatar = await service.get_avatar(session, principal.user.id)
-    return _avatar_response(avatar.content_type, avatar.data)
+async def get_my_avatar(
+    principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+) -> Response:
+    return _avatar_response(*await service.get_avatar(rt, session, principal.user.id))
 
 
 @router.get("/api/users/{user_id}/avatar", response_class=Response, responses=IMAGE_RESPONSES)
-async def get_avatar(user_id: ResourceId, session: SessionDep) -> Response:
+async def get_avatar(user_id: ResourceId, rt: RuntimeDep, session: SessionDep) -> Response:
     """Public: anyone may see a user's avatar."""
-    avatar = await service.get_avatar(session, user_id)
-    return _avatar_response(avatar.content_type, avatar.data)
+    return _avatar_response(*await service.get_avatar(rt, session, user_id))
 
 
 @router.post(

@@ -8,7 +8,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from pydantic.alias_generators import to_snake
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth import hooks as auth_hooks
@@ -17,6 +17,7 @@ from confidant.auth.models import User
 from confidant.auth.tokens import ACCESS, CARD_SHARE
 from confidant.crypto.envelope import DataKey
 from confidant.crypto.keystore import user_key_owner
+from confidant.kit.blobs import bucket_store, sweep
 from confidant.kit.cache import track_user
 from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
@@ -28,7 +29,7 @@ from confidant.tracking.stats import visible_streak
 from confidant.users import hooks, repository
 from confidant.users.avatar import clean_image
 from confidant.users.bmi import body_mass_index, who_category
-from confidant.users.models import Avatar, MedicalCard
+from confidant.users.models import AVATARS_AREA, Avatar, MedicalCard
 from confidant.users.qr import QrFormat, render_qr
 from confidant.users.schemas import (
     DEFAULT_SHAREABLE,
@@ -214,21 +215,45 @@ async def update_me(rt: Runtime, session: AsyncSession, user: User, patch: MePat
 # --- avatar ----------------------------------------------------------------------
 
 
-async def put_avatar(session: AsyncSession, user: User, upload: bytes) -> str:
+async def put_avatar(rt: Runtime, session: AsyncSession, user: User, upload: bytes) -> str:
+    """Public by design, so kept as cleaned: in the bucket when one is configured (one
+    object per user, replaced), else in the database."""
     data, content_type = await asyncio.to_thread(clean_image, upload)
+    bucket = bucket_store(rt.settings, AVATARS_AREA)
+    location = None
+    if bucket is not None:
+        location = user.id
+        await asyncio.to_thread(bucket.put, location, data)
     avatar = await repository.avatar_of(session, user.id)
     if avatar is None:
-        session.add(Avatar(user_id=user.id, content_type=content_type, data=data))
-    else:
-        avatar.content_type, avatar.data, avatar.updated_at = content_type, data, utcnow()
+        avatar = Avatar(user_id=user.id)
+        session.add(avatar)
+    avatar.content_type, avatar.updated_at = content_type, utcnow()
+    avatar.data, avatar.location = (None, location) if location else (data, None)
     return content_type
 
 
-async def get_avatar(session: AsyncSession, user_id: str) -> Avatar:
+async def get_avatar(rt: Runtime, session: AsyncSession, user_id: str) -> tuple[str, bytes]:
+    """The avatar's content type and image."""
     avatar = await repository.avatar_of(session, user_id)
     if avatar is None:
         raise NotFound("No avatar")
-    return avatar
+    if avatar.location is None:
+        assert avatar.data is not None
+        return avatar.content_type, avatar.data
+    bucket = bucket_store(rt.settings, AVATARS_AREA)
+    if bucket is None:
+        raise NotFound("No avatar: the object store is no longer configured")
+    return avatar.content_type, await asyncio.to_thread(bucket.get, avatar.location)
+
+
+async def sweep_avatars(rt: Runtime, session: AsyncSession) -> int:
+    """Delete the bucket's avatars whose row is gone (the account was deleted)."""
+    bucket = bucket_store(rt.settings, AVATARS_AREA)
+    if bucket is None:
+        return 0
+    rows = await session.scalars(select(Avatar.location).where(Avatar.location.is_not(None)))
+    return await asyncio.to_thread(sweep, bucket, {key for key in rows if key})
 
 
 # --- emergency card and its QR code ------------------------------------------------

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth.models import User
+from confidant.kit.blobs import bucket_store, sweep
 from confidant.kit.db import new_id, utcnow
-from confidant.kit.errors import InvalidInput
+from confidant.kit.errors import InvalidInput, NotFound
 from confidant.kit.repository import one_or_404, scoped
 from confidant.voice import audio
 from confidant.voice.audio import Pcm, Recording
-from confidant.voice.models import VoiceClip
+from confidant.voice.models import VOICE_AREA, VoiceClip
 from confidant.voice.schemas import ClipOut
 from confidant.voice.sentences import SentenceSplitter
 
@@ -113,6 +114,7 @@ async def keep_clips(rt: Runtime, user_id: str, drafts: list[ClipDraft]) -> list
     """Store audio encrypted under the user's key until the retention time runs out."""
     key = await rt.keystore.user_key(user_id)
     expires_at = utcnow() + timedelta(hours=rt.settings.voice_audio_retention_hours)
+    bucket = bucket_store(rt.settings, VOICE_AREA)
     clips = []
     async with rt.db.transaction() as session:
         for draft in drafts:
@@ -125,9 +127,12 @@ async def keep_clips(rt: Runtime, user_id: str, drafts: list[ClipDraft]) -> list
                 created_at=utcnow(),
                 expires_at=expires_at,
             )
-            clip.audio_ct = key.encrypt(
-                draft.data, table="voice_clips", column="audio", row_id=clip.id
-            )
+            sealed = key.encrypt(draft.data, table="voice_clips", column="audio", row_id=clip.id)
+            if bucket is None:
+                clip.audio_ct = sealed
+            else:  # written before the row commits; a row that never does leaves an orphan
+                clip.location = f"{user_id}/{clip.id}"
+                await asyncio.to_thread(bucket.put, clip.location, sealed)
             session.add(clip)
             clips.append(_clip_out(clip))
     return clips
@@ -152,10 +157,28 @@ async def get_clip(
     )
     clip = await one_or_404(session, kept, missing="Audio not found, or no longer kept")
     key = await rt.keystore.user_key(user.id)
-    data = key.decrypt(clip.audio_ct, table="voice_clips", column="audio", row_id=clip.id)
+    sealed = clip.audio_ct
+    if clip.location is not None:
+        bucket = bucket_store(rt.settings, VOICE_AREA)
+        if bucket is None:
+            raise NotFound("Audio not found: the object store is no longer configured")
+        sealed = await asyncio.to_thread(bucket.get, clip.location)
+    assert sealed is not None
+    data = key.decrypt(sealed, table="voice_clips", column="audio", row_id=clip.id)
     return clip.content_type, data
 
 
-async def purge_expired(session: AsyncSession) -> int:
-    result = await session.execute(delete(VoiceClip).where(VoiceClip.expires_at <= utcnow()))
+async def purge_expired(rt: Runtime, session: AsyncSession) -> int:
+    """Delete the clips past their time. With a bucket, their objects go first (a failure
+    leaves the rows for the next round), then any object whose row is gone: a deleted
+    chat or account took it with a cascade."""
+    expired = VoiceClip.expires_at <= utcnow()
+    bucket = bucket_store(rt.settings, VOICE_AREA)
+    if bucket is not None:
+        gone = list(await session.scalars(select(VoiceClip.location).where(expired)))
+        await asyncio.to_thread(bucket.delete, [key for key in gone if key])
+    result = await session.execute(delete(VoiceClip).where(expired))
+    if bucket is not None:
+        kept = select(VoiceClip.location).where(VoiceClip.location.is_not(None))
+        await asyncio.to_thread(sweep, bucket, {key for key in await session.scalars(kept) if key})
     return int(getattr(result, "rowcount", 0) or 0)

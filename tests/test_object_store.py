@@ -1,6 +1,7 @@
-"""Adapters in an S3-compatible bucket (moto's server mode, an S3-protocol server run
-here): written by the worker, read by the API process, sealed, and removed with the
-account. Nothing lands in DATA_DIR/adapters."""
+"""Adapters, voice clips and avatars in an S3-compatible bucket (moto's server mode, an
+S3-protocol server run here): adapters written by the worker and read by the API
+process, sealed; clips sealed and out of the database; every object of a deleted
+account removed. Nothing lands in DATA_DIR/adapters."""
 
 from __future__ import annotations
 
@@ -12,11 +13,18 @@ import boto3
 import pytest
 from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
+from sqlalchemy import select
 
 from confidant.config import Settings
+from confidant.users import service as users_service
+from confidant.voice import service as voice_service
+from confidant.voice.models import VoiceClip
 from tests.conftest import client_for, make_settings, started_app, upgrade_schema, with_worker
 from tests.finetune.test_finetune import fine_tune, reply, wait_until, write_history
 from tests.helpers import free_port, jobs_settled, register
+from tests.users.test_profile_and_card import image_bytes
+from tests.voice.speech import spoken
+from tests.voice.test_voice_api import account_with_chat, send_voice
 
 BUCKET = "confidant-test"
 CREDENTIALS = {"object_store_access_key_id": "testing", "object_store_secret_access_key": "testing"}
@@ -89,3 +97,42 @@ async def test_adapters_live_sealed_in_the_bucket_and_go_with_the_account(
         assert (await http.delete("/api/users/me", headers=owner.headers)).status_code == 204
         await jobs_settled(app.state.runtime.db)
     assert stored_keys(s3_endpoint, prefix) == []
+
+
+async def test_voice_clips_and_avatars_live_in_the_bucket_and_go_with_the_account(
+    bucket_deployment: tuple[Settings, FastAPI], s3_endpoint: str
+) -> None:
+    _, app = bucket_deployment
+    runtime = app.state.runtime
+    async with client_for(app) as http:
+        account, chat_id = await account_with_chat(http)
+        uploaded = await http.put(
+            "/api/users/me/avatar",
+            content=image_bytes("PNG"),
+            headers={**account.headers, "Content-Type": "image/png"},
+        )
+        assert uploaded.status_code == 204, uploaded.text
+        assert stored_keys(s3_endpoint, f"confidant/avatars/{account.user_id}")
+        public = await http.get(f"/api/users/{account.user_id}/avatar")
+        assert public.status_code == 200
+        assert public.content.startswith(b"\x89PNG")
+
+        turn = await send_voice(http, account, chat_id, spoken("I had a calm day"), "a.wav")
+        assert turn.status_code == 200, turn.text
+        clips = stored_keys(s3_endpoint, f"confidant/voice/{account.user_id}/")
+        assert len(clips) == 2  # what she said, and the spoken reply
+        heard = await http.get(turn.json()["replyAudio"]["url"], headers=account.headers)
+        assert heard.status_code == 200
+        assert heard.content[:4] in (b"RIFF", b"OggS", b"\x1aE\xdf\xa3", b"ID3\x03")
+        sealed = bucket_client(s3_endpoint).get_object(Bucket=BUCKET, Key=clips[0])["Body"].read()
+        assert not sealed.startswith((b"RIFF", b"OggS"))  # sealed, not the audio itself
+        async with runtime.db.transaction() as session:
+            rows = (await session.scalars(select(VoiceClip))).all()
+        assert {row.audio_ct for row in rows if row.user_id == account.user_id} == {None}
+
+        assert (await http.delete("/api/users/me", headers=account.headers)).status_code == 204
+        async with runtime.db.transaction() as session:  # what the server does every few minutes
+            await voice_service.purge_expired(runtime, session)
+            await users_service.sweep_avatars(runtime, session)
+    assert stored_keys(s3_endpoint, f"confidant/voice/{account.user_id}/") == []
+    assert stored_keys(s3_endpoint, f"confidant/avatars/{account.user_id}") == []
