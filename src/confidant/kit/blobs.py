@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,9 +17,14 @@ from confidant.config import Settings
 DELETE_BATCH = 1000  # the most one S3 DeleteObjects call takes
 
 
+# An object is written before its row commits: one younger than this may be a row's
+# that is about to, and is never swept.
+SWEEP_GRACE_SECONDS = 3600.0
+
+
 def sweep(store: BlobStore, kept: set[str]) -> int:
     """Delete the objects whose key is not in `kept` (their rows went with a cascade)."""
-    orphans = [key for key in store.keys() if key not in kept]
+    orphans = [key for key in store.keys(SWEEP_GRACE_SECONDS) if key not in kept]
     if orphans:
         store.delete(orphans)
     return len(orphans)
@@ -28,7 +35,7 @@ class BlobStore(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, keys: list[str]) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
-    def keys(self) -> list[str]: ...
+    def keys(self, older_than_seconds: float = 0.0) -> list[str]: ...
 
 
 class FolderBlobs:
@@ -53,11 +60,12 @@ class FolderBlobs:
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
 
-    def keys(self) -> list[str]:
+    def keys(self, older_than_seconds: float = 0.0) -> list[str]:
         if not self.root.is_dir():
             return []
+        cutoff = time.time() - older_than_seconds
         found = (p for p in self.root.rglob("*") if p.is_file() and p.suffix != ".partial")
-        return sorted(str(p.relative_to(self.root)) for p in found)
+        return sorted(str(p.relative_to(self.root)) for p in found if p.stat().st_mtime <= cutoff)
 
 
 class BucketBlobs:
@@ -83,12 +91,16 @@ class BucketBlobs:
     def delete_prefix(self, prefix: str) -> None:
         self.delete([key for key in self.keys() if key.startswith(prefix)])
 
-    def keys(self) -> list[str]:
+    def keys(self, older_than_seconds: float = 0.0) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix
         )
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
         return [
-            item["Key"][len(self.prefix) :] for page in pages for item in page.get("Contents", [])
+            item["Key"][len(self.prefix) :]
+            for page in pages
+            for item in page.get("Contents", [])
+            if item["LastModified"] <= cutoff
         ]
 
 
