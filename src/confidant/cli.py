@@ -140,12 +140,8 @@ def restore(
 ) -> None:
     """Restore a backup (the service stopped), keep every deleted account deleted, and
     rebuild the vectors."""
-    from sqlalchemy import select
-
-    from confidant.auth.models import User
     from confidant.backup import service
     from confidant.kit import migrate as migrations
-    from confidant.rag import service as rag_service
 
     settings = _settings()
     try:
@@ -155,15 +151,15 @@ def restore(
         raise typer.Exit(1) from exc
     migrations.upgrade(settings, "head")
 
+    rebuilt = 0
+
+    def one_more(count: int) -> None:
+        nonlocal rebuilt
+        rebuilt += count
+        typer.echo(f"\rrebuilding vectors: {rebuilt} users", err=True, nl=False)
+
     async def finish(rt: Runtime) -> tuple[int, int]:
-        revived = await service.apply_shredded(rt, report.shredded)
-        async with rt.db.transaction() as session:
-            ids = list(await session.scalars(select(User.id)))
-        chunks = 0
-        with typer.progressbar(ids, label="rebuilding vectors", file=sys.stderr) as progress:
-            for user_id in progress:
-                chunks += await rag_service.reindex_user(rt, user_id)
-        return revived, chunks
+        return await service.finish_restore(rt, report.shredded, one_more)
 
     revived, chunks = _with_runtime(finish)
     typer.echo(
@@ -243,11 +239,8 @@ def rag_reindex(
     async def run(rt: Runtime) -> int:
         async with rt.db.transaction() as session:
             ids = [user] if user else list(await session.scalars(select(User.id)))
-        chunks = 0
-        with typer.progressbar(ids, label="re-indexing users") as progress:
-            for user_id in progress:
-                chunks += await rag_service.reindex_user(rt, user_id)
-        return chunks
+        with typer.progressbar(length=len(ids), label="re-indexing users") as progress:
+            return await rag_service.reindex_users(rt, ids, progress.update)
 
     typer.echo(f"indexed {_with_runtime(run)} chunks")
 

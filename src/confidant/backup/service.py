@@ -249,6 +249,21 @@ def _restore_database(folder: Path, stem: str, url: str, replace: bool) -> None:
 # --- after the files are back ----------------------------------------------------------
 
 
+async def finish_restore(
+    rt: Runtime, shredded: list[str], done: Callable[[int], None] | None = None
+) -> tuple[int, int]:
+    """After the files are back and migrated: shred again, then rebuild every user's
+    vectors (`done(1)` after each user). Returns the accounts deleted again and the
+    chunks embedded."""
+    from confidant.auth.models import User
+    from confidant.rag import service as rag_service
+
+    revived = await apply_shredded(rt, shredded)
+    async with rt.db.transaction() as session:
+        user_ids = list(await session.scalars(select(User.id)))
+    return revived, await rag_service.reindex_users(rt, user_ids, done)
+
+
 async def apply_shredded(rt: Runtime, owners: list[str]) -> int:
     """Destroy the keys of the shredded owners again, and delete what is left of their
     accounts; returns how many accounts the backup still held."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -328,6 +329,18 @@ def context_block(sources: list[Source]) -> str:
         kind = "diary" if source.source_type == SOURCE_DIARY else "chat"
         lines.append(f"[{source.day.isoformat()}, {kind}] {source.text}")
     return "\n\n".join(lines)
+
+
+async def reindex_users(
+    rt: Runtime, user_ids: list[str], done: Callable[[int], None] | None = None
+) -> int:
+    """Index these users again, one after another; `done(1)` after each. Returns chunks."""
+    chunks = 0
+    for user_id in user_ids:
+        chunks += await reindex_user(rt, user_id)
+        if done is not None:
+            done(1)
+    return chunks
 
 
 async def reindex_user(rt: Runtime, user_id: str) -> int:
