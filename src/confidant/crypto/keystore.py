@@ -13,8 +13,11 @@ import hmac
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import LargeBinary, MetaData, String, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +46,13 @@ class ShreddedOwner(KeystoreBase):
 
     owner: Mapped[str] = mapped_column(String(80), primary_key=True)
     shredded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def _insert_once(dialect: str) -> Any:
+    """INSERT into shredded_owners that leaves an owner already listed alone (two
+    deletions of one account at once)."""
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(ShreddedOwner)
+    return statement.on_conflict_do_nothing(index_elements=["owner"])
 
 
 class KeyMissing(Exception):
@@ -132,7 +142,8 @@ class KeyStore:
         """Delete the owner's key, and list the owner as shredded, in one transaction."""
         async with self.db.sessionmaker() as session, session.begin():
             await session.execute(delete(WrappedKey).where(WrappedKey.owner == owner))
-            await session.merge(ShreddedOwner(owner=owner, shredded_at=utcnow()))
+            listed = _insert_once(session.get_bind().dialect.name)
+            await session.execute(listed.values(owner=owner, shredded_at=utcnow()))
         self._cache.pop(owner, None)
 
     async def shredded(self) -> list[str]:
