@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import httpx
@@ -64,10 +64,15 @@ FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parall
 GENEROUS_LIMITS = {"login_rate_per_ip": 100_000, "login_rate_per_account": 100_000}
 
 
-def service_unavailable(what: str, error: Exception) -> None:
+def required_in_ci(missing: str) -> NoReturn:
+    """Something a test needs is missing: a failure in CI, a skip elsewhere."""
     if IN_CI:
-        pytest.fail(f"{what} is required in CI and is not reachable: {error}")
-    pytest.skip(f"{what} not reachable here: {error}")
+        pytest.fail(f"required in CI: {missing}")
+    pytest.skip(missing)
+
+
+def service_unavailable(what: str, error: Exception) -> NoReturn:
+    required_in_ci(f"{what} not reachable here: {error}")
 
 
 async def pg_admin(statement: str) -> None:

@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import required_in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if p.is_dir())
 COMPONENTS = sorted(p.name for p in (K8S / "components").iterdir() if p.is_dir())
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 UID = 10001
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet", "Pod"}
@@ -43,10 +44,7 @@ COMPONENT_EGRESS_PORTS = {443, 8000, 8545}
 def _kubectl() -> str:
     found = shutil.which("kubectl") or str(ROOT / ".venv-deploy" / "bin" / "kubectl")
     if not os.access(found, os.X_OK):
-        message = "no kubectl (on PATH or in .venv-deploy/bin: `make deploy-check` makes one)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        required_in_ci("no kubectl (on PATH or in .venv-deploy/bin: `make deploy-check` makes one)")
     return found
 
 

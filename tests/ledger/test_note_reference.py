@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from confidant.runtime import Runtime
-from tests.conftest import IN_CI
+from tests.conftest import required_in_ci
 from tests.helpers import register
 
 NOTECHECK = Path(__file__).parent / "notecheck"
@@ -23,9 +23,7 @@ GOPATH = "/usr/share/gocode"  # where golang-golang-x-mod-dev puts golang.org/x/
 def notecheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     go = shutil.which("go")
     if go is None or not (Path(GOPATH) / "src/golang.org/x/mod/sumdb/note").is_dir():
-        if IN_CI:
-            pytest.fail("go and golang-golang-x-mod-dev are required in CI (make installs them)")
-        pytest.skip("go or golang.org/x/mod is not installed here")
+        required_in_ci("go or golang-golang-x-mod-dev is not installed (make installs them)")
     binary = tmp_path_factory.mktemp("notecheck") / "notecheck"
     cache = tmp_path_factory.mktemp("gocache")
     env = {**os.environ, "GOPATH": GOPATH, "GO111MODULE": "off", "GOCACHE": str(cache)}
