@@ -21,7 +21,13 @@ from confidant.users import service as users_service
 from confidant.voice import service as voice_service
 from confidant.voice.models import VoiceClip
 from tests.conftest import client_for, make_settings, started_app, upgrade_schema, with_worker
-from tests.finetune.test_finetune import fine_tune, reply, wait_until, write_history
+from tests.finetune.test_finetune import (
+    fine_tune,
+    no_automatic_fine_tunes,
+    reply,
+    wait_until,
+    write_history,
+)
 from tests.helpers import free_port, jobs_settled, register
 from tests.users.test_profile_and_card import image_bytes
 from tests.voice.speech import spoken
@@ -78,9 +84,7 @@ async def test_adapters_live_sealed_in_the_bucket_and_go_with_the_account(
     settings, app = bucket_deployment
     async with client_for(app) as http:
         owner = await register(http)
-        await http.patch(
-            "/api/users/me", headers=owner.headers, json={"preferences": {"autoFineTune": False}}
-        )
+        await no_automatic_fine_tunes(http, owner)
         await write_history(http, owner, "Baked sourdough")
         await jobs_settled(app.state.runtime.db)
         before = await reply(app, http, owner)

@@ -29,6 +29,13 @@ FAST = {"learningRate": 0.01, "epochs": 4, "rank": 8, "batchSize": 4}
 PROMPT = [{"role": "user", "content": "How was my week?"}]
 
 
+async def no_automatic_fine_tunes(http: httpx.AsyncClient, account: Account) -> None:
+    response = await http.patch(
+        "/api/users/me", headers=account.headers, json={"preferences": {"autoFineTune": False}}
+    )
+    assert response.status_code == 200, response.text
+
+
 async def write_history(http: httpx.AsyncClient, account: Account, motif: str) -> None:
     """Diary entries full of one motif, imported at once (one indexing job)."""
     entries = [
@@ -256,9 +263,7 @@ async def test_a_running_fine_tune_can_be_cancelled(fast_worker: tuple[Settings,
     settings, app = fast_worker
     async with client_for(app) as http:
         account = await register(http)
-        await http.patch(
-            "/api/users/me", headers=account.headers, json={"preferences": {"autoFineTune": False}}
-        )
+        await no_automatic_fine_tunes(http, account)
         await write_history(http, account, "Long walk in the hills")
         await jobs_settled(app.state.runtime.db)
         slow = {"learningRate": 0.001, "epochs": 10, "batchSize": 1, "maxLength": 2048}
@@ -283,9 +288,7 @@ async def test_enough_new_writing_starts_a_fine_tune_unless_turned_off(
     settings, app = fast_worker
     async with client_for(app) as http:
         keen, private = await register(http), await register(http)
-        await http.patch(
-            "/api/users/me", headers=private.headers, json={"preferences": {"autoFineTune": False}}
-        )
+        await no_automatic_fine_tunes(http, private)
         for account in (keen, private):
             await write_history(http, account, "Swam forty lengths before work")
         await jobs_settled(app.state.runtime.db)
