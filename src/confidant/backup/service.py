@@ -12,6 +12,7 @@ The vectors are not copied: they are derived, and a restore rebuilds them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -98,25 +99,32 @@ async def backup(settings: Settings, target: Path, keys_target: Path | None = No
 def _copy_database(url: str, stem: Path, exclude: tuple[type[Any], ...]) -> Path:
     if is_sqlite(url):
         out = stem.with_suffix(".db")
-        source = sqlite3.connect(_sqlite_path(url))
-        copy = sqlite3.connect(out)
-        try:
-            source.backup(copy)  # online and consistent, WAL included
+        with contextlib.closing(_sqlite_copy(Path(_sqlite_path(url)), out)) as copy:
             tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
             for model in exclude:
                 if model.__tablename__ in tables:  # absent before the keystore's k0002
                     copy.execute(f"DELETE FROM {model.__tablename__}")  # noqa: S608 (ours)
             copy.commit()
             copy.execute("VACUUM")  # the deleted rows' pages go too
-        finally:
-            copy.close()
-            source.close()
         return out
     out = stem.with_suffix(".pgdump")
     command = ["pg_dump", "--format=custom", "--no-owner", f"--file={out}"]
     command += [f"--exclude-table-data={model.__tablename__}" for model in exclude]
     _run([*command, _libpq_url(url)])
     return out
+
+
+def _sqlite_copy(source: Path, target: Path) -> sqlite3.Connection:
+    """Copy a SQLite database with its online backup API (consistent while it is being
+    written, WAL included); returns a connection to the copy."""
+    copy = sqlite3.connect(target)
+    try:
+        with contextlib.closing(sqlite3.connect(source)) as reading:
+            reading.backup(copy)
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
 def _copy_tree(source: Path, target: Path) -> list[Path]:
@@ -231,13 +239,7 @@ def _restore_database(folder: Path, stem: str, url: str, replace: bool) -> None:
             raise BackupError(f"{target} exists: restore into a fresh DATA_DIR, or pass --replace")
         for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
             leftover.unlink(missing_ok=True)
-        source = sqlite3.connect(folder / f"{stem}.db")
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(folder / f"{stem}.db", target).close()
         target.chmod(0o600)
         return
     command = ["pg_restore", "--no-owner", "--single-transaction", "--exit-on-error"]
