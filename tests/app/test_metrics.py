@@ -20,14 +20,12 @@ from confidant.kit.db import new_id, utcnow
 from confidant.kit.hooks import Observers
 from confidant.ledger import store
 from confidant.ledger.models import LedgerOutbox
-from confidant.llm.admission import Admission
 from confidant.llm.base import GenerationParams, approximate_tokens
 from confidant.llm.huggingface_connection import HuggingFaceChatModel
-from confidant.llm.openai_compat import OpenAICompatibleChatModel
 from confidant.llm.telemetry import GenerationObserver
 from confidant.runtime import Runtime
 from tests.chats.test_chats_api import new_chat, sse_events
-from tests.chats.test_openai_facade import api_key
+from tests.chats.test_openai_facade import api_key, provider_for
 from tests.conftest import LiveServer, client_for, make_settings, started_app, upgrade_schema
 from tests.finetune.test_adapters import packed_adapter, ref
 from tests.helpers import Account, register
@@ -373,15 +371,7 @@ async def test_an_openai_compatible_model_reports_its_generations(
     recorder = Recorder()
     observers: Observers[GenerationObserver] = Observers()
     observers.add(recorder)
-    remote = OpenAICompatibleChatModel(
-        "confidant",
-        base_url=f"{live_server.url}/v1",
-        api_key=key,
-        timeout=30,
-        context_window=4096,
-        admission=Admission(2, 2),
-        observers=observers,
-    )
+    remote = provider_for(live_server, key, observers)
     messages = [{"role": "user", "content": "hello there"}]
     params = GenerationParams(max_new_tokens=8, temperature=0.7, top_p=0.9)
     try:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from confidant.llm.admission import Admission
 from confidant.llm.base import GenerationParams
 from confidant.llm.openai_compat import OpenAICompatibleChatModel
+from confidant.llm.telemetry import GenerationObservers
 from tests.conftest import LiveServer
 from tests.helpers import Account, assert_error, register
 
@@ -116,19 +117,27 @@ async def test_api_keys_are_shown_once_listed_without_secret_and_revocable(
     )
 
 
-async def test_openai_compatible_provider_talks_to_a_real_server(live_server: LiveServer) -> None:
-    """Our own /v1 endpoint is a real OpenAI-compatible server: point the provider at it."""
-    async with httpx.AsyncClient(base_url=live_server.url) as http:
-        account = await register(http)
-        key = await api_key(http, account)
-    remote = OpenAICompatibleChatModel(
+def provider_for(
+    live_server: LiveServer, key: str, observers: GenerationObservers | None = None
+) -> OpenAICompatibleChatModel:
+    """Our OpenAI-compatible provider pointed at the live server's own /v1."""
+    return OpenAICompatibleChatModel(
         "confidant",
         base_url=f"{live_server.url}/v1",
         api_key=key,
         timeout=30,
         context_window=4096,
         admission=Admission(2, 2),
+        observers=observers,
     )
+
+
+async def test_openai_compatible_provider_talks_to_a_real_server(live_server: LiveServer) -> None:
+    """Our own /v1 endpoint is a real OpenAI-compatible server: point the provider at it."""
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        account = await register(http)
+        key = await api_key(http, account)
+    remote = provider_for(live_server, key)
     params = GenerationParams(max_new_tokens=8, temperature=0.7, top_p=0.9)
     deltas = [d async for d in remote.stream([{"role": "user", "content": "hello"}], params)]
     await remote.aclose()
