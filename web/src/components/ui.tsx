@@ -101,3 +101,19 @@ export function FileButton({ label, accept, onFile, disabled, className }: FileB
     </label>
   )
 }
+
+interface CheckboxProps {
+  label: ReactNode
+  checked: boolean
+  onChange: (checked: boolean) => void
+}
+
+/** A checkbox with its label, a full touch target high. */
+export function Checkbox({ label, checked, onChange }: CheckboxProps) {
+  return (
+    <label className="flex min-h-11 items-center gap-2">
+      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      {label}
+    </label>
+  )
+}

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { request } from '../api/client'
 import { describeError } from '../api/errors'
 import { useAuth } from '../auth/AuthProvider'
-import { Button, ErrorText, Field, PageHeading } from '../components/ui'
+import { Button, Checkbox, ErrorText, Field, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 
 export const BLOOD_TYPES = ['unknown', 'A+', 'A-', 'B+', 'B-', 'AB+', 'AB-', 'O+', 'O-'] as const
@@ -188,14 +188,12 @@ function CardForm({ card }: { card: Card }) {
           <p className="text-sm text-muted">{t('medical.shareableNote')}</p>
           <div className="grid grid-cols-1 gap-1 sm:grid-cols-3">
             {SHAREABLE.map((field) => (
-              <label key={field} className="flex min-h-11 items-center gap-2">
-                <input
-                  type="checkbox"
-                  checked={shareable.includes(field)}
-                  onChange={(e) => setShareable((all) => (e.target.checked ? [...all, field] : all.filter((f) => f !== field)))}
-                />
-                {t(`medical.fields.${field}`)}
-              </label>
+              <Checkbox
+                key={field}
+                label={t(`medical.fields.${field}`)}
+                checked={shareable.includes(field)}
+                onChange={(checked) => setShareable((all) => (checked ? [...all, field] : all.filter((f) => f !== field)))}
+              />
             ))}
           </div>
         </fieldset>

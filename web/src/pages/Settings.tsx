@@ -6,7 +6,7 @@ import { request } from '../api/client'
 import { describeError } from '../api/errors'
 import type { Me, Preferences, SessionInfo } from '../api/types'
 import { useAuth } from '../auth/AuthProvider'
-import { Button, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
+import { Button, Checkbox, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 import { LANGUAGES, setLanguage } from '../i18n'
 import { applyTheme, storedTheme, type Theme } from '../theme'
@@ -180,43 +180,34 @@ function PreferencesSection({ me }: { me: Me | undefined }) {
       </label>
       {me ? (
         <>
-          <label className="flex min-h-11 items-center gap-2">
-            <input
-              type="checkbox"
-              checked={remember}
-              onChange={(e) => {
-                setRemember(e.target.checked)
-                prefs({ rememberChats: e.target.checked })
-              }}
-            />
-            {t('settings.rememberChats')}
-          </label>
+          <Checkbox
+            label={t('settings.rememberChats')}
+            checked={remember}
+            onChange={(checked) => {
+              setRemember(checked)
+              prefs({ rememberChats: checked })
+            }}
+          />
           <p className="-mt-2 text-sm text-muted">{t('settings.rememberChatsNote')}</p>
-          <label className="flex min-h-11 items-center gap-2">
-            <input
-              type="checkbox"
-              checked={fineTune}
-              onChange={(e) => {
-                setFineTune(e.target.checked)
-                prefs({ autoFineTune: e.target.checked })
-              }}
-            />
-            {t('settings.autoFineTune')}
-          </label>
+          <Checkbox
+            label={t('settings.autoFineTune')}
+            checked={fineTune}
+            onChange={(checked) => {
+              setFineTune(checked)
+              prefs({ autoFineTune: checked })
+            }}
+          />
           <p className="-mt-2 text-sm text-muted">{t('settings.autoFineTuneNote')}</p>
         </>
       ) : null}
-      <label className="flex min-h-11 items-center gap-2">
-        <input
-          type="checkbox"
-          checked={autoPlay}
-          onChange={(event) => {
-            setAutoPlay(event.target.checked)
-            setAutoPlayState(event.target.checked)
-          }}
-        />
-        {t('settings.autoPlay')}
-      </label>
+      <Checkbox
+        label={t('settings.autoPlay')}
+        checked={autoPlay}
+        onChange={(checked) => {
+          setAutoPlay(checked)
+          setAutoPlayState(checked)
+        }}
+      />
       <ErrorText>{patch.error ? describeError(t, patch.error) : null}</ErrorText>
     </div>
   )
