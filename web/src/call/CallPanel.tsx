@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next'
 export function CallPanel({ chatId }: { chatId?: string }) {
   const { t } = useTranslation()
   return (
-    <section aria-labelledby="call-heading" className="rounded-lg border border-line p-4" data-chat-id={chatId}>
+    <section aria-labelledby="call-heading" className="rounded-lg border border-border p-4" data-chat-id={chatId}>
       <h2 id="call-heading" className="text-lg font-semibold">
         {t('call.title', 'Call')}
       </h2>
