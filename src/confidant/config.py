@@ -190,6 +190,21 @@ class Settings(BaseSettings):
         description="RSS/Atom feeds for GET /api/news: http(s) URLs or local file paths "
         "(JSON list, or comma-separated); nothing else is ever fetched",
     )
+    call_max_active: int = Field(
+        default=4, ge=0, description="live calls one process holds; more are refused 503"
+    )
+    call_ice_servers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="STUN/TURN servers for calls behind NAT, a JSON list such as "
+        '[{"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}]; '
+        "empty: host candidates only (same machine or network)",
+    )
+    call_media_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a call whose audio stops this long is hung up"
+    )
+    call_vad: Literal["silero", "energy"] = Field(
+        default="silero", description="voice activity detection for turn-taking in calls"
+    )
     news_cache_seconds: float = Field(default=1800.0, ge=0)
     news_fetch_timeout_seconds: float = Field(default=10.0, gt=0)
     news_max_items: int = Field(default=50, ge=1, le=500)

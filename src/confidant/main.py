@@ -20,6 +20,8 @@ from confidant.app.middleware import (
 )
 from confidant.auth import service as auth_service
 from confidant.auth.router import router as auth_router
+from confidant.calls import vad as call_vad
+from confidant.calls.router import router as calls_router
 from confidant.chats.router import router as chats_router
 from confidant.chats.ws import router as chats_ws_router
 from confidant.config import Settings, get_settings
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         preload = asyncio.create_task(runtime.rag.preload())
         voices = asyncio.create_task(runtime.voice.preload())
         screen = asyncio.create_task(asyncio.to_thread(runtime.crisis.preload))
+        vad = asyncio.create_task(asyncio.to_thread(call_vad.preload, settings.call_vad))
         app.state.runtime = runtime
         purger = asyncio.create_task(_purge_expired_forever(runtime))
         sequencer = asyncio.create_task(
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 stop_embedded_worker(worker)
-            for task in (purger, preload, voices, screen, sequencer, reaper):
+            for task in (purger, preload, voices, screen, vad, sequencer, reaper):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     app.include_router(models_router)
     app.include_router(voice_router)
+    app.include_router(calls_router)
     app.include_router(wellbeing_router)
     app.include_router(tracking_router)
     app.include_router(sensors_router)

@@ -8,6 +8,7 @@ from typing import Any
 
 from confidant.auth.passwords import SecretHasher
 from confidant.auth.tokens import TokenCodec
+from confidant.calls.registry import CallRegistry
 from confidant.config import Settings
 from confidant.crypto.keyring import MasterKeyring
 from confidant.crypto.keystore import BlindIndex, KeyStore
@@ -66,6 +67,7 @@ class Runtime:
     send_job: Sender
     voice: VoiceEngines
     news: NewsService
+    calls: CallRegistry
 
     @classmethod
     async def start(cls, settings: Settings, immediate_transactions: bool = False) -> Runtime:
@@ -110,9 +112,11 @@ class Runtime:
             send_job=send_job,
             voice=VoiceEngines(settings),
             news=NewsService(settings),
+            calls=CallRegistry(settings.call_max_active),
         )
 
     async def close(self) -> None:
+        await self.calls.close_all()
         await self.news.close()
         await self.rag.close()
         await self.models.aclose()

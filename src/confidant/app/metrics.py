@@ -6,6 +6,8 @@ apps in one test process never mix their figures).
   for vLLM fit: time to first token, inter-token latency, end to end, prompt and
   generation tokens. The models report them as they run (`llm/telemetry.py`).
 - Voice turns: to the first sentence spoken, and whole (`companion/voice.py`).
+- Live calls: active, voice-to-voice latency, time to first audio, barge-ins
+  (`calls/session.py`).
 - Gauges read when scraped (`RuntimeGauges`): the engine's concurrency slots and queue
   and the users' adapters it holds, from memory; jobs and the ledger from the database,
   read by the /metrics handler (`refresh`) just before the registry is collected, so
@@ -22,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from confidant.jobs import service as jobs_service
@@ -71,12 +73,14 @@ class Metrics:
         )
         self.generations = GenerationMetrics(self.registry)
         self.voice = VoiceMetrics(self.registry)
+        self.calls = CallMetrics(self.registry)
         self.gauges = RuntimeGauges()
         self.registry.register(self.gauges)
 
     def watch(self, rt: Runtime) -> None:
         rt.models.observers.add(self.generations)
         rt.voice.observers.add(self.voice)
+        rt.calls.observers.add(self.calls)
         self.gauges.watch(rt)
 
     async def refresh(self) -> None:
@@ -132,6 +136,48 @@ class GenerationMetrics:
 
     def generation_finished(self, model: str, seconds: float) -> None:
         self.e2e_request_latency.labels(model).observe(seconds)
+
+
+CALL_BUCKETS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 20.0)
+
+
+class CallMetrics:
+    """A `CallObserver`: live calls."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.active = Gauge(
+            "confidant:calls_active", "Live calls this process holds.", registry=registry
+        )
+        self.voice_to_voice_seconds = Histogram(
+            "confidant:call_voice_to_voice_seconds",
+            "Seconds from the end of the person's speech to the reply's first audio sent.",
+            buckets=CALL_BUCKETS,
+            registry=registry,
+        )
+        self.time_to_first_audio = Histogram(
+            "confidant:call_time_to_first_audio_seconds",
+            "Seconds from the end-of-turn decision to the reply's first audio sent.",
+            buckets=CALL_BUCKETS,
+            registry=registry,
+        )
+        self.barge_ins = Counter(
+            "confidant:call_barge_ins", "Replies the person talked over.", registry=registry
+        )
+
+    def call_started(self) -> None:
+        self.active.inc()
+
+    def call_ended(self) -> None:
+        self.active.dec()
+
+    def first_audio(self, seconds: float) -> None:
+        self.time_to_first_audio.observe(seconds)
+
+    def voice_to_voice(self, seconds: float) -> None:
+        self.voice_to_voice_seconds.observe(seconds)
+
+    def barge_in(self) -> None:
+        self.barge_ins.inc()
 
 
 class VoiceMetrics:

@@ -48,6 +48,21 @@ REACH_A_PERSON = {
     ),
 }
 
+# Said first in a live call on a signal, where the resources are on the screen, not read out.
+SPOKEN_POINTER = {
+    "en": "I've put numbers where you can reach a person right now on your screen.",
+    "es": "He puesto en tu pantalla números donde puedes hablar con una persona ahora mismo.",
+    "de": (
+        "Ich habe dir Nummern auf den Bildschirm gelegt, unter denen du jetzt einen "
+        "Menschen erreichst."
+    ),
+    "fr": "J'ai affiché à l'écran des numéros où vous pouvez joindre quelqu'un tout de suite.",
+    "vi": (
+        "Mình đã để trên màn hình những số bạn có thể gọi để nói chuyện với một người "
+        "ngay bây giờ."
+    ),
+}
+
 # For the model, after the resources, at lower severity.
 STAY_WITH_THEM = (
     "The person may be at risk of suicide or self-harm; crisis resources have already "
@@ -64,6 +79,10 @@ def is_high(signal: CrisisSignal) -> bool:
 
 def reach_a_person(language: str | None) -> str:
     return REACH_A_PERSON.get((language or "en").split("-")[0], REACH_A_PERSON["en"])
+
+
+def spoken_pointer(language: str | None) -> str:
+    return SPOKEN_POINTER.get((language or "en").split("-")[0], SPOKEN_POINTER["en"])
 
 
 def fixed_reply(resources: str, language: str | None) -> str:

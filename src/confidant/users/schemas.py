@@ -81,6 +81,9 @@ def _known_time_zone(name: str) -> str:
 TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_time_zone)]
 
 
+PauseSeconds = Annotated[float, Field(ge=0.5, le=3.0)]
+
+
 class Preferences(ApiModel):
     theme: Theme = "system"
     notifications: bool = True
@@ -93,6 +96,12 @@ class Preferences(ApiModel):
         default=True,
         description="Train your personal adapter by itself once you have written enough new text",
     )
+    call_pause_seconds: PauseSeconds = Field(
+        default=0.8, description="In a call, how long a pause ends your turn"
+    )
+    call_never_interrupt: bool = Field(
+        default=False, description="In a call, wait for a long pause before answering"
+    )
 
 
 class PreferencesPatch(ApiInput):
@@ -102,6 +111,8 @@ class PreferencesPatch(ApiInput):
     time_zone: TimeZone | None = None
     remember_chats: bool | None = None
     auto_fine_tune: bool | None = None
+    call_pause_seconds: PauseSeconds | None = None
+    call_never_interrupt: bool | None = None
 
 
 class Stats(ApiModel):
