@@ -20,7 +20,6 @@ from av import AudioFrame
 from av.audio.resampler import AudioResampler
 
 from confidant.voice import audio
-from confidant.voice.audio import Pcm
 
 RATE = 48_000
 FRAME = RATE // 50  # 20 ms
@@ -172,7 +171,3 @@ async def call(http: httpx.AsyncClient, headers: dict[str, str], chat_id: str) -
     await caller.answer(body["sdp"])
     await caller.event("listening", timeout=30)
     return caller
-
-
-def silence(seconds: float) -> Pcm:
-    return Pcm(np.zeros(int(seconds * RATE), np.int16), RATE)

@@ -161,6 +161,10 @@ async def test_a_caller_who_hangs_up_or_vanishes_is_cleaned_up(
     await wait_for(none_left, timeout=20)
 
 
+def without_lines(sdp: str, prefix: str) -> str:
+    return "\r\n".join(line for line in sdp.split("\r\n") if not line.startswith(prefix))
+
+
 async def test_bad_signalling_stores_nothing(
     client: httpx.AsyncClient,
     runtime: Runtime,
@@ -177,9 +181,9 @@ async def test_bad_signalling_stores_nothing(
         assert_error(await post({**offer, "sdp": "hello"}), 422, "invalid_sdp")
         garbled = sdp.replace("m=audio ", "m=audio port-", 1)
         assert_error(await post({**offer, "sdp": garbled}), 422, "invalid_sdp")
-        no_ice = "\r\n".join(l for l in sdp.split("\r\n") if not l.startswith("a=ice-"))
+        no_ice = without_lines(sdp, "a=ice-")
         assert_error(await post({**offer, "sdp": no_ice}), 422, "invalid_sdp")
-        no_audio = "\r\n".join(l for l in sdp.split("\r\n") if not l.startswith("m=audio"))
+        no_audio = without_lines(sdp, "m=audio")
         assert_error(await post({**offer, "sdp": no_audio}), 422, "invalid_sdp")
         assert_error(await post({**offer, "type": "answer"}), 422)
         assert_error(await post({**offer, "sdp": "v=0\r\n" + "a" * 40_000}), 422)

@@ -58,8 +58,7 @@ SPOKEN_POINTER = {
     ),
     "fr": "J'ai affiché à l'écran des numéros où vous pouvez joindre quelqu'un tout de suite.",
     "vi": (
-        "Mình đã để trên màn hình những số bạn có thể gọi để nói chuyện với một người "
-        "ngay bây giờ."
+        "Mình đã để trên màn hình những số bạn có thể gọi để nói chuyện với một người ngay bây giờ."
     ),
 }
 
