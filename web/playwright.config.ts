@@ -36,6 +36,14 @@ if (!existsSync(SPOKEN_WAV)) {
   execFileSync('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', SPOKEN_WAV, 'Hello. I had a good day today and I feel calm.'])
 }
 
+// A spoken question with three seconds of quiet after it, for the live call (the fake
+// microphone loops its file, and a turn ends on a pause).
+export const CALL_WAV = join(fixtures, 'call-question.wav')
+if (!existsSync(CALL_WAV)) {
+  const ssml = '<speak>I feel tired today. Can you help me relax?<break time="3000ms"/></speak>'
+  execFileSync('espeak-ng', ['-m', '-v', 'en-us', '-s', '140', '-w', CALL_WAV, ssml])
+}
+
 const python = process.env.CONFIDANT_PYTHON || resolve(repo, '.venv/bin/python')
 const apiPort = process.env.E2E_API_PORT
 const webPort = process.env.E2E_WEB_PORT

@@ -37,6 +37,8 @@ class Microphone(MediaStreamTrack):
         self._current = np.zeros(0, np.int16)
         self._pts = 0
         self._started: float | None = None
+        self.talking_since_silence = False
+        self.speech_started_at: float | None = None  # when queued speech began to go out
         self.speech_ended_at: float | None = None  # when the last queued speech was sent
 
     def say(self, wav: bytes) -> float:
@@ -61,6 +63,8 @@ class Microphone(MediaStreamTrack):
         filled = 0
         while filled < FRAME and (len(self._current) or self._queue):
             if not len(self._current):
+                if not self.talking_since_silence:
+                    self.speech_started_at = time.perf_counter()
                 self._current = self._queue.popleft()
             take = min(FRAME - filled, len(self._current))
             out[filled : filled + take] = self._current[:take]
@@ -68,6 +72,7 @@ class Microphone(MediaStreamTrack):
             filled += take
             if not len(self._current) and not self._queue:
                 self.speech_ended_at = time.perf_counter()
+        self.talking_since_silence = filled > 0 and (bool(self._queue) or len(self._current) > 0)
         frame = AudioFrame.from_ndarray(out.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = RATE
         frame.pts = self._pts

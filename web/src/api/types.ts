@@ -20,6 +20,8 @@ export interface Preferences {
   timeZone: string
   rememberChats: boolean
   autoFineTune: boolean
+  callPauseSeconds: number
+  callNeverInterrupt: boolean
 }
 
 export interface Profile {
