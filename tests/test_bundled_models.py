@@ -20,6 +20,7 @@ from confidant.config import BUNDLED_CHAT_MODEL, Settings
 from confidant.llm.base import GenerationParams
 from confidant.runtime import Runtime
 from confidant.voice import audio
+from tests.calls.peer import call
 from tests.conftest import (
     FAST_VOICE,
     client_for,
@@ -173,3 +174,22 @@ async def test_a_voice_message_comes_back_in_pipers_voice(bundled: FastAPI) -> N
         spoken_back = audio.decode(fetched.content, 300)
         assert spoken_back.pcm.seconds > 0.5
         assert spoken_back.pcm.samples.astype("float64").std() > 300  # not silence
+
+
+async def test_a_live_call_hears_piper_and_answers_aloud(bundled: FastAPI) -> None:
+    """A real aiortc caller says a sentence in Piper's voice: Whisper hears it over Opus,
+    the bundled model answers, and the reply arrives as sound."""
+    runtime: Runtime = bundled.state.runtime
+    async with client_for(bundled) as http:
+        account = await register(http)
+        chat = (await http.post("/api/chats", json={}, headers=account.headers)).json()
+        caller = await call(http, account.headers, chat["id"])
+        try:
+            caller.mic.say(piper_says(runtime, SENTENCES[1]))
+            transcript = await caller.event("transcript", final=True, timeout=120)
+            assert {"sister", "hour"} <= set(words_of(transcript["text"]))
+            await caller.event("replied", timeout=120)
+            assert caller.first_sound_after(transcript["at"]) is not None
+        finally:
+            await caller.close()
+            await runtime.calls.close_all()

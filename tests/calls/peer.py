@@ -24,10 +24,12 @@ from confidant.voice import audio
 RATE = 48_000
 FRAME = RATE // 50  # 20 ms
 SILENT_RMS = 100.0  # int16 RMS under which a received frame counts as silence
+SPEECH_LEVEL = 1000  # |sample| above which a clip's speech has begun
 
 
 class Microphone(MediaStreamTrack):
-    """Plays queued speech in real time, then silence, like a microphone in a quiet room."""
+    """Plays queued speech in real time, then silence, like a microphone in a quiet room.
+    It notes when the speech itself (not the quiet around it) starts and ends going out."""
 
     kind = "audio"
 
@@ -35,11 +37,11 @@ class Microphone(MediaStreamTrack):
         super().__init__()
         self._queue: deque[np.ndarray] = deque()
         self._current = np.zeros(0, np.int16)
+        self._onset = self._offset = 0  # where the speech is in the current clip
         self._pts = 0
         self._started: float | None = None
-        self.talking_since_silence = False
-        self.speech_started_at: float | None = None  # when queued speech began to go out
-        self.speech_ended_at: float | None = None  # when the last queued speech was sent
+        self.speech_started_at: float | None = None
+        self.speech_ended_at: float | None = None
 
     def say(self, wav: bytes) -> float:
         """Queue a WAV; returns its length in seconds."""
@@ -50,6 +52,11 @@ class Microphone(MediaStreamTrack):
     @property
     def talking(self) -> bool:
         return bool(self._queue) or len(self._current) > 0
+
+    def _next_clip(self) -> None:
+        self._current = self._queue.popleft()
+        loud = np.flatnonzero(np.abs(self._current) > SPEECH_LEVEL)
+        self._onset, self._offset = (int(loud[0]), int(loud[-1])) if len(loud) else (0, 0)
 
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
@@ -63,16 +70,16 @@ class Microphone(MediaStreamTrack):
         filled = 0
         while filled < FRAME and (len(self._current) or self._queue):
             if not len(self._current):
-                if not self.talking_since_silence:
-                    self.speech_started_at = time.perf_counter()
-                self._current = self._queue.popleft()
+                self._next_clip()
             take = min(FRAME - filled, len(self._current))
             out[filled : filled + take] = self._current[:take]
+            if self._onset < take and self._onset >= 0:
+                self.speech_started_at = time.perf_counter()
+            if self._offset < take and self._offset >= 0:
+                self.speech_ended_at = time.perf_counter()
+            self._onset, self._offset = self._onset - take, self._offset - take
             self._current = self._current[take:]
             filled += take
-            if not len(self._current) and not self._queue:
-                self.speech_ended_at = time.perf_counter()
-        self.talking_since_silence = filled > 0 and (bool(self._queue) or len(self._current) > 0)
         frame = AudioFrame.from_ndarray(out.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = RATE
         frame.pts = self._pts

@@ -32,7 +32,7 @@ class TurnDetector:
     much speech confirms that they are talking (and interrupts the companion)."""
 
     end_of_turn_seconds: float = 0.8
-    min_speech_seconds: float = 0.1
+    min_speech_seconds: float = 0.06  # two chunks: barge-in stops the voice within ~0.1 s
     _pre_roll: list[np.ndarray] = field(default_factory=list)
     _turn: list[np.ndarray] = field(default_factory=list)
     _speech_run: int = 0  # consecutive speech chunks
