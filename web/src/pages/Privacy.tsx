@@ -354,7 +354,8 @@ export function deviceStorageSummary(): DeviceStorageEntry[] {
 
 function OnThisDevice() {
   const { t } = useTranslation()
-  const [entries] = useState(deviceStorageSummary)
+  // read on every render: the page itself may have just pinned the log's key
+  const entries = deviceStorageSummary()
   return (
     <>
       <p>{t('privacy.deviceIntro')}</p>
