@@ -26,7 +26,7 @@ async function verifiedCheckpoint(page: Page): Promise<number> {
     await page.getByRole('button', { name: 'Verify' }).click()
     await expect(done).toBeVisible({ timeout: 5000 })
   }).toPass({ timeout: 60_000 })
-  const text = (await done.getByRole('paragraph').first().textContent()) ?? ''
+  const text = (await done.locator('p').first().textContent()) ?? ''
   return Number(/checkpoint (\d+)$/.exec(text)![1])
 }
 
@@ -58,7 +58,7 @@ test('privacy centre: the audit trail verifies in the browser; a tampered proof,
   await expect(diaryWrite).toContainText('Data change')
   await expect(table.getByRole('row').filter({ hasText: 'POST /api/diary 201' })).toContainText('Request')
   const summary = page.getByRole('status').filter({ hasText: /^Verified against checkpoint \d+/ })
-  const size = Number(/checkpoint (\d+)$/.exec((await summary.getByRole('paragraph').first().textContent()) ?? '')![1])
+  const size = Number(/checkpoint (\d+)$/.exec((await summary.locator('p').first().textContent()) ?? '')![1])
   await expect(diaryWrite).toContainText(`Verified against checkpoint ${size}`)
   await expect(summary).toContainText(/\d+ entries are in the signed log, exactly as listed\./)
   await check(page, 'privacy-verified')
@@ -133,12 +133,15 @@ test('privacy centre: the audit trail verifies in the browser; a tampered proof,
   await expect(page.getByRole('status').filter({ hasText: /^Verified against checkpoint \d+/ })).toBeVisible()
 
   // in Vietnamese
-  await page.evaluate(() => localStorage.setItem('confidant.language', 'vi'))
-  await page.reload()
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel('Language').selectOption('vi')
+  await page.getByRole('navigation', { name: 'Chính' }).getByRole('link', { name: 'Quyền riêng tư' }).click()
+  await expect(page).toHaveTitle('Confidant — Trung tâm quyền riêng tư')
   await expect(page.getByRole('heading', { level: 1, name: 'Trung tâm quyền riêng tư' })).toBeVisible()
   await expect(page.getByRole('table', { name: 'Các mục trong nhật ký kiểm tra' })).toBeVisible()
+  await page.getByRole('button', { name: 'Xác minh' }).click()
+  await expect(page.getByRole('status').filter({ hasText: /^Đã xác minh với điểm kiểm tra \d+/ })).toBeVisible()
   await check(page, 'privacy-vi')
-  await page.evaluate(() => localStorage.setItem('confidant.language', 'en'))
 })
 
 test('privacy centre: where data lives, download my data, this device, delete my account', async ({ page }) => {
