@@ -234,8 +234,8 @@ function AuditTrail({ keyState, onRepinned }: { keyState: KeyState | undefined; 
             <caption className="sr-only">{t('privacy.trailTable')}</caption>
             <thead>
               <tr className="border-b border-border">
-                <th scope="col" className="p-2">{t('privacy.colWhen')}</th>
-                <th scope="col" className="p-2">{t('privacy.colKind')}</th>
+                <th scope="col" className="hidden p-2 sm:table-cell">{t('privacy.colWhen')}</th>
+                <th scope="col" className="hidden p-2 sm:table-cell">{t('privacy.colKind')}</th>
                 <th scope="col" className="p-2">{t('privacy.colAction')}</th>
                 <th scope="col" className="p-2">{t('privacy.colLeaf')}</th>
                 <th scope="col" className="p-2">{t('privacy.colCheck')}</th>
@@ -245,11 +245,18 @@ function AuditTrail({ keyState, onRepinned }: { keyState: KeyState | undefined; 
               {items.map((item) => {
                 const kind = leafKind(item)
                 const result = results.get(item.txId)
+                const kindText = kind === 'api' ? t('privacy.kindCall') : kind === 'row' ? t('privacy.kindWrite') : '—'
                 return (
                   <tr key={item.txId} className="border-b border-border align-top">
-                    <td className="p-2 whitespace-nowrap">{formatTime(item.timestamp)}</td>
-                    <td className="p-2">{kind === 'api' ? t('privacy.kindCall') : kind === 'row' ? t('privacy.kindWrite') : '—'}</td>
-                    <td className="p-2 font-mono break-all">{item.action}</td>
+                    <td className="hidden p-2 whitespace-nowrap sm:table-cell">{formatTime(item.timestamp)}</td>
+                    <td className="hidden p-2 sm:table-cell">{kindText}</td>
+                    <td className="p-2">
+                      <span className="font-mono [overflow-wrap:anywhere]">{item.action}</span>
+                      {/* phones: the two hidden columns, under the action */}
+                      <span className="block text-muted sm:hidden">
+                        {kindText}, {formatTime(item.timestamp)}
+                      </span>
+                    </td>
                     <td className="p-2">
                       <span className="sr-only">{t('privacy.leafNumber')} </span>
                       {item.leafIndex}
