@@ -217,7 +217,7 @@ function AuditTrail({ keyState, onRepinned }: { keyState: KeyState | undefined; 
       <p>{t('privacy.trailIntro')}</p>
       {keyState ? <KeyPanel state={keyState} onRepinned={onRepinned} /> : null}
       <div className="flex flex-wrap items-center gap-2">
-        <Button onClick={() => verify.mutate()} disabled={verify.isPending || !items.length}>
+        <Button onClick={() => verify.mutate()} disabled={verify.isPending}>
           {t('privacy.verify')}
         </Button>
         {verify.isPending ? <span role="status">{t('privacy.verifying')}</span> : null}
