@@ -63,6 +63,9 @@ const serverEnv: Record<string, string> = {
   CONFIDANT_LOGIN_RATE_PER_ACCOUNT: '1000',
   CONFIDANT_LLM_MAX_NEW_TOKENS: '128',
   CONFIDANT_QR_LOGIN_TTL_SECONDS: '60',
+  // The ledger signs a checkpoint a second after new leaves (default 10 s), so the
+  // privacy centre's Verify covers a test's own writes soon.
+  CONFIDANT_LEDGER_CHECKPOINT_SECONDS: '1',
 }
 const build = 'npx vite build --logLevel warn'
 const api = {

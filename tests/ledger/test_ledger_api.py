@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -80,6 +81,24 @@ async def test_api_calls_and_writes_land_in_the_users_trail(
         proof = [bytes.fromhex(node) for node in item["proof"]]
         leaf = bytes.fromhex(item["txId"])
         assert reference.verify_inclusion(leaf, item["leafIndex"], size, proof, root)
+
+
+async def test_each_audit_item_carries_the_leaf_bytes_it_hashes_to(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """A client hashes the leaf itself (RFC 6962: SHA-256(0x00 || leaf)) and gets the
+    transaction id, so it need not take the server's word for which leaf is whose."""
+    account = await register(client)
+    await settle(runtime)
+    page = await trail(client, account, limit=100)
+    items = page["items"]
+    assert items
+    for item in items:  # type: ignore[attr-defined]
+        data = base64.b64decode(item["leaf"], validate=True)
+        assert reference.leaf(data).hex() == item["txId"]
+        fields = json.loads(data)
+        assert fields["subject"] is not None
+        assert fields["kind"] in ("api", "row")
 
 
 async def test_inclusion_proof_by_leaf_hash_verifies_against_the_checkpoint(

@@ -14,6 +14,7 @@ const Diary = lazy(() => import('./pages/Diary'))
 const MedicalCard = lazy(() => import('./pages/MedicalCard'))
 const Settings = lazy(() => import('./pages/Settings'))
 const LinkDevice = lazy(() => import('./pages/LinkDevice'))
+const Privacy = lazy(() => import('./pages/Privacy'))
 const NotFound = lazy(() => import('./pages/NotFound'))
 
 export function makeQueryClient(): QueryClient {
@@ -72,6 +73,7 @@ export function AppRoutes() {
           <Route path="/diary" element={<Diary />} />
           <Route path="/medical-card" element={<MedicalCard />} />
           <Route path="/settings" element={<Settings />} />
+          <Route path="/privacy" element={<Privacy />} />
           <Route path="/link-device" element={<RequireAccount><LinkDevice /></RequireAccount>} />
         </Route>
         <Route path="*" element={<NotFound />} />

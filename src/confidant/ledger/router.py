@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
@@ -81,6 +82,7 @@ async def audit(
                 action=item.action,
                 timestamp=item.at,
                 leaf_index=item.leaf_index,
+                leaf=base64.b64encode(item.data).decode(),
                 proof=None if item.proof is None else [node.hex() for node in item.proof],
             )
             for item in trail.items

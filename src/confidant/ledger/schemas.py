@@ -45,6 +45,9 @@ class AuditItem(ApiModel):
     action: str
     timestamp: str
     leaf_index: int
+    leaf: str = Field(
+        description="base64 of the leaf's canonical bytes: tx_id is SHA-256(0x00 || these)"
+    )
     proof: list[str] | None = Field(
         description="inclusion proof against `checkpoint`, when asked for and covered by it"
     )

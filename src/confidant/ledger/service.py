@@ -39,6 +39,7 @@ class TrailItem:
     action: str
     at: str
     proof: list[bytes] | None
+    data: bytes = b""  # the leaf's canonical bytes, as hashed into the tree
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,11 @@ def _trail(
         proof = None
         if with_proofs and checkpoint is not None and index < checkpoint.tree_size:
             proof = _inclusion_hashes(connection, index, checkpoint.tree_size)
-        items.append(TrailItem(bytes(row.leaf_hash), index, summary.action, summary.at, proof))
+        items.append(
+            TrailItem(
+                bytes(row.leaf_hash), index, summary.action, summary.at, proof, bytes(row.data)
+            )
+        )
     next_cursor = _encode_cursor(items[-1].leaf_index) if len(rows) > limit else None
     return Trail(items, checkpoint, next_cursor)
 

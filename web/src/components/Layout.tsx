@@ -14,6 +14,7 @@ export function Layout() {
     ['/diary', t('nav.diary')],
     ['/medical-card', t('nav.medicalCard')],
     ['/settings', t('nav.settings')],
+    ['/privacy', t('privacy.nav')],
   ] as const
   return (
     <div className={cx('flex flex-col', fixed ? 'h-full' : 'min-h-full')}>
