@@ -107,6 +107,17 @@ class Settings(BaseSettings):
     diary_import_max_bytes: int = 5 * 1024 * 1024
     rag_top_k: int = Field(default=5, ge=1, le=50)
 
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=24 * 3600,
+        description="how long an Idempotency-Key and its first answer are kept (a day at least)",
+    )
+    idempotency_in_progress_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="a request holding an Idempotency-Key longer is taken to have died",
+    )
+
     read_cache_seconds: float = 2.0
     max_body_bytes: int = 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024

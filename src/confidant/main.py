@@ -28,6 +28,7 @@ from confidant.config import Settings, get_settings
 from confidant.diary.router import router as diary_router
 from confidant.export.router import router as export_router
 from confidant.finetune.router import router as finetune_router
+from confidant.idempotency import service as idempotency_service
 from confidant.insights.router import router as insights_router
 from confidant.jobs import service as jobs_service
 from confidant.jobs.router import router as jobs_router
@@ -156,7 +157,8 @@ async def _look_after_jobs_forever(runtime: Runtime) -> None:
 
 
 async def _purge_expired_forever(runtime: Runtime) -> None:
-    """Guest accounts and voice clips past their time, and keys no account came to own."""
+    """Guest accounts, voice clips and idempotency keys past their time, and data keys no
+    account came to own."""
     while True:
         try:
             async with runtime.db.transaction() as session:
@@ -164,12 +166,15 @@ async def _purge_expired_forever(runtime: Runtime) -> None:
                 clips = await voice_service.purge_expired(runtime, session)
                 await users_service.sweep_avatars(runtime, session)
                 orphans = await auth_service.sweep_orphan_keys(runtime, session)
-            if purged or clips or orphans:
+                keys = await idempotency_service.purge_expired(session)
+            if purged or clips or orphans or keys:
                 log.info(
-                    "purged %d expired guest accounts, %d voice clips, %d orphaned keys",
+                    "purged %d expired guest accounts, %d voice clips, %d orphaned keys, "
+                    "%d idempotency keys",
                     purged,
                     clips,
                     orphans,
+                    keys,
                 )
         except Exception:
             log.exception("purging expired guests and clips failed; will retry")

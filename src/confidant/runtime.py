@@ -30,8 +30,8 @@ from confidant.voice.engines import VoiceEngines
 # Every domain that has tables: importing its models puts them on `Base.metadata`, so
 # every process knows every table and foreign key (the ledger recorder follows cascades).
 MODEL_DOMAINS = (
-    "auth", "chats", "diary", "finetune", "jobs", "ledger", "rag", "safety", "sensors",
-    "tracking", "users", "voice", "wellbeing",
+    "auth", "chats", "diary", "finetune", "idempotency", "jobs", "ledger", "rag", "safety",
+    "sensors", "tracking", "users", "voice", "wellbeing",
 )  # fmt: skip
 for _domain in MODEL_DOMAINS:
     importlib.import_module(f"confidant.{_domain}.models")

@@ -27,6 +27,8 @@ INDEX_HTML = (
 APP_JS = "console.log('confidant');\n"
 CHUNK_JS = "".join(f"export const line{n} = 'a chunk of the client';\n" for n in range(100))
 IMMUTABLE = "public, max-age=31536000, immutable"
+SERVICE_WORKER_JS = "self.addEventListener('fetch', () => undefined)\n"
+MANIFEST = '{"name": "Confidant", "display": "standalone", "start_url": "/"}'
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; "
@@ -41,6 +43,8 @@ def build_dist(dist: Path) -> Path:
     (dist / "assets" / "app-abc123.js").write_text(APP_JS)
     (dist / "assets" / "chunk-def456.js").write_text(CHUNK_JS)
     (dist / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (dist / "sw.js").write_text(SERVICE_WORKER_JS)
+    (dist / "manifest.webmanifest").write_text(MANIFEST)
     return dist
 
 
@@ -130,6 +134,40 @@ async def test_other_files_are_served_and_revalidated(http: httpx.AsyncClient) -
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.headers["cache-control"] == "no-cache"
+
+
+async def test_the_service_worker_is_revalidated_every_time(http: httpx.AsyncClient) -> None:
+    """A new build is a new worker: the browser must ask each time, never keep it a year."""
+    worker = await http.get("/sw.js")
+    assert worker.status_code == 200
+    assert worker.text == SERVICE_WORKER_JS
+    assert "javascript" in worker.headers["content-type"]
+    assert worker.headers["cache-control"] == "no-cache"
+    assert_security_headers(worker)
+    again = await http.get("/sw.js", headers={"If-None-Match": worker.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "no-cache"
+
+
+async def test_the_manifest_is_served_as_a_web_app_manifest(http: httpx.AsyncClient) -> None:
+    manifest = await http.get("/manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest.headers["content-type"] == "application/manifest+json"
+    assert manifest.headers["cache-control"] == "no-cache"
+    assert manifest.json()["display"] == "standalone"
+
+
+async def test_a_missing_worker_or_manifest_is_a_404_not_the_page(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text(INDEX_HTML)
+    settings = make_settings(tmp_path / "data", web_dist_dir=dist)
+    await upgrade_schema(settings)
+    async for app in started_app(settings):
+        async with client_for(app) as client:
+            for path in ("/sw.js", "/manifest.webmanifest"):
+                assert_error(await client.get(path), 404, "not_found")
+            assert_index(await client.get("/chat"))
 
 
 @pytest.mark.parametrize(

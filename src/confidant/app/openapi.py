@@ -4,7 +4,9 @@ error in the one shape, and security marked as the auth dependencies ask.
 Routers declare what only they know, with `errors(...)`: a conflict, a rate limit, the
 model being unavailable. What follows from how the app is built is added to every
 operation by `install`: 401 where a bearer token is accepted, 400 and 413 where a body is,
-404 where a path names something, and 422 in the error shape (not FastAPI's own).
+404 where a path names something, 409 where an `Idempotency-Key` is taken (reused for
+another request, or its first request still running), and 422 in the error shape (not
+FastAPI's own).
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ HEADERS: dict[int, dict[str, Any]] = {
 
 MODEL_ERRORS = (502, 503, 504)
 """What an operation that runs the model may answer when the model cannot."""
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # idempotency/dependencies.py takes it
+IDEMPOTENCY_CONFLICT = (
+    "The Idempotency-Key was used for a different request (`idempotency_key_reused`), or "
+    "the first request with it is still running (`idempotency_in_progress`)"
+)
 
 JSON_BODY_ERRORS = (400, 413)
 """Every operation with a body: unreadable (400) or larger than the limit (413)."""
@@ -160,12 +168,30 @@ def _complete_operation(operation: dict[str, Any]) -> None:
     parameters = operation.get("parameters", [])
     if any(parameter.get("in") == "path" for parameter in parameters):
         statuses.add(404)
+    keyed = any(_is_idempotency_key(parameter) for parameter in parameters)
+    own_conflict = "409" in responses  # the route's own, before the key's is added
+    if keyed:
+        statuses.add(409)
     if parameters or "requestBody" in operation or "422" in responses:
         statuses.add(422)
     for status in statuses:
         declared = responses.get(str(status), {})
         responses[str(status)] = {**error_response(status), **_kept(declared)}
+    if keyed:
+        conflict = responses["409"]
+        conflict["description"] = (
+            f"{conflict['description']}; or: {IDEMPOTENCY_CONFLICT}"
+            if own_conflict
+            else IDEMPOTENCY_CONFLICT
+        )
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _is_idempotency_key(parameter: dict[str, Any]) -> bool:
+    return bool(
+        parameter.get("in") == "header"
+        and str(parameter.get("name", "")).lower() == IDEMPOTENCY_HEADER.lower()
+    )
 
 
 def _kept(declared: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ request no route took goes to `WebClient`, which hands API paths back to the rou
 own 404 (the error shape, unchanged) and answers every other GET from the dist folder:
 
     /assets/<hashed name>   the file, cached for a year (`immutable`); missing: 404
+    /sw.js, the manifest    the service worker and the web app manifest (its own type),
+                            revalidated each time like the next; missing: 404
     any other file          the file, revalidated each time (`no-cache`)
     anything else           index.html (`no-cache`): a client route
     no index.html           503, a page saying to run `make web` (the API still works)
@@ -33,6 +35,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 INDEX = "index.html"
 ASSETS = "assets/"
+SERVICE_WORKER = "sw.js"  # a new build is a new worker: never cached without asking
+MANIFEST = "manifest.webmanifest"
+MANIFEST_TYPE = "application/manifest+json"
+NEVER_THE_PAGE = frozenset({SERVICE_WORKER, MANIFEST})  # missing: 404, not index.html
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -108,11 +114,13 @@ class WebClient:
         except HTTPException as exc:
             if exc.status_code != 404:
                 raise
-            if relative.startswith(ASSETS):
-                return None  # a hashed asset that is not there: never index.html
+            if relative.startswith(ASSETS) or relative in NEVER_THE_PAGE:
+                return None  # a hashed asset (or the worker) that is not there: never index.html
             response = self.files.file_response(index, index_stat, scope)
             relative = INDEX
         response.headers["Cache-Control"] = IMMUTABLE if relative.startswith(ASSETS) else REVALIDATE
+        if relative == MANIFEST:
+            response.headers["Content-Type"] = MANIFEST_TYPE
         return response
 
 

@@ -11,6 +11,7 @@ from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
 from confidant.diary import service
 from confidant.diary.schemas import EntryCreate, EntryOut, EntryPatch, ImportResult
+from confidant.idempotency.dependencies import Idempotent
 from confidant.kit.errors import PayloadTooLarge
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 from confidant.kit.schemas import IsoDate, ResourceId
@@ -20,9 +21,13 @@ router = APIRouter(prefix="/api/diary", tags=["diary"])
 
 @router.post("", response_model=EntryOut, status_code=status.HTTP_201_CREATED)
 async def create_entry(
-    body: EntryCreate, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    body: EntryCreate,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    once: Idempotent,
 ) -> EntryOut:
-    return await service.create(rt, session, principal.user, body)
+    return await once(lambda: service.create(rt, session, principal.user, body))
 
 
 @router.get("", response_model=Page[EntryOut])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
+from confidant.idempotency.dependencies import Idempotent
 from confidant.kit.clock import today_for
 from confidant.kit.errors import InvalidInput
 from confidant.kit.pagination import refuse_reversed_range
@@ -23,11 +24,15 @@ MAX_SUMMARY_DAYS = 366
 
 @router.post("/api/sensors", response_model=BatchOut, responses=errors(409))
 async def push_samples(
-    body: BatchIn, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    body: BatchIn,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    once: Idempotent,
 ) -> BatchOut:
     """Heart rate, steps and sleep from a wearable. Each sample carries the device's own
     id: sending a batch again (after a timeout, say) stores nothing twice."""
-    return await service.ingest(rt, session, principal.user, body.samples)
+    return await once(lambda: service.ingest(rt, session, principal.user, body.samples))
 
 
 @router.get("/api/sensors/daily", response_model=list[DailySummaryOut])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.app.openapi import errors
 from confidant.auth.dependencies import CurrentPrincipal
+from confidant.idempotency.dependencies import Idempotent
 from confidant.kit.clock import today_for
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, refuse_reversed_range
 from confidant.kit.schemas import IsoDate, ResourceId, days_back
@@ -38,9 +39,13 @@ Until = Annotated[IsoDate | None, Query(alias="to")]
 
 @router.post("/api/mood", response_model=MoodOut, status_code=status.HTTP_201_CREATED)
 async def log_mood(
-    body: MoodCreate, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    body: MoodCreate,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    once: Idempotent,
 ) -> MoodOut:
-    return await mood.create(rt, session, principal.user, body)
+    return await once(lambda: mood.create(rt, session, principal.user, body))
 
 
 @router.get("/api/mood", response_model=Page[MoodOut])
@@ -85,9 +90,13 @@ async def delete_mood(
 
 @router.post("/api/habits", response_model=HabitOut, status_code=status.HTTP_201_CREATED)
 async def create_habit(
-    body: HabitCreate, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    body: HabitCreate,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    once: Idempotent,
 ) -> HabitOut:
-    return await habits.create(rt, session, principal.user, body)
+    return await once(lambda: habits.create(rt, session, principal.user, body))
 
 
 @router.get("/api/habits", response_model=list[HabitOut])
@@ -137,15 +146,20 @@ async def check_in(
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
+    once: Idempotent,
     body: CheckInCreate | None = None,
 ) -> CheckInOut:
     """Mark the habit done today (or `day`, up to a week back)."""
-    out, created = await habits.check_in(
-        session, principal.user, habit_id, body.day if body else None
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return out
+
+    async def mark() -> CheckInOut:
+        out, created = await habits.check_in(
+            session, principal.user, habit_id, body.day if body else None
+        )
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return out
+
+    return await once(mark)
 
 
 @router.get("/api/habits/{habit_id}/check-ins", response_model=list[CheckInOut])
@@ -174,10 +188,14 @@ async def undo_check_in(
     "/api/mindfulness/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED
 )
 async def record_session(
-    body: SessionCreate, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
+    body: SessionCreate,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    session: SessionDep,
+    once: Idempotent,
 ) -> SessionOut:
     """A mindfulness session you finished."""
-    return await mindfulness.record(rt, session, principal.user, body)
+    return await once(lambda: mindfulness.record(rt, session, principal.user, body))
 
 
 @router.get("/api/mindfulness/sessions", response_model=Page[SessionOut])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from confidant.app.deps import RuntimeDep, SessionDep
 from confidant.auth.dependencies import CurrentPrincipal
+from confidant.idempotency.dependencies import Idempotent
 from confidant.kit.schemas import ResourceId
 from confidant.wellbeing import service
 from confidant.wellbeing.schemas import AssessmentOut, HistoryOut, ResponseIn, SubmittedOut
@@ -35,10 +36,13 @@ async def submit_response(
     principal: CurrentPrincipal,
     rt: RuntimeDep,
     session: SessionDep,
+    once: Idempotent,
 ) -> SubmittedOut:
     """Score a completed questionnaire (one answer per item); the result and, when an
     answer calls for it, crisis resources come back."""
-    return await service.submit(rt, session, principal.user, assessment_id, body.answers)
+    return await once(
+        lambda: service.submit(rt, session, principal.user, assessment_id, body.answers)
+    )
 
 
 @router.get("/api/assessments/{assessment_id}/responses", response_model=HistoryOut)

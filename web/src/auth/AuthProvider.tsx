@@ -13,6 +13,16 @@ import { rememberAccount } from './accounts'
 import { setLanguage, supported } from '../i18n'
 import i18n from '../i18n'
 import { applyTheme } from '../theme'
+import {
+  clearSignOutPending,
+  forgetDevice,
+  markSignOutPending,
+  offlineOwner,
+  serverReachable,
+  signOutPending,
+  type DeviceOwner,
+} from '../offline/device'
+import { flush } from '../offline/outbox'
 
 export type AuthStatus = 'loading' | 'signedOut' | 'signedIn'
 
@@ -22,6 +32,10 @@ export interface AuthValue {
   me: Me | undefined
   isGuest: boolean
   isAdmin: boolean
+  /** Signed in from what this device remembers: no network, no live session yet. */
+  offline: boolean
+  /** The account whose data is shown: the live session's, or the one remembered offline. */
+  userId: string | null
   startGuest: () => Promise<Tokens>
   login: (email: string, password: string) => Promise<Tokens>
   register: (fields: { name: string; email: string; password: string }) => Promise<Tokens>
@@ -36,20 +50,50 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient()
   const [tokens, setTokensState] = useState<Tokens | null>(currentTokens())
   const [resumed, setResumed] = useState(currentTokens() !== null)
+  const [offline, setOffline] = useState<DeviceOwner | null>(null)
 
   useEffect(() => onTokens(setTokensState), [])
+  useEffect(() => {
+    if (!tokens) return
+    setOffline(null)
+    clearSignOutPending()
+  }, [tokens])
 
-  // On start, resume the session through the refresh cookie (if there is one).
+  // On start, resume the session through the refresh cookie (if there is one); with no
+  // network, open for the person last signed in here (src/offline/). A sign-out that
+  // could not reach the server is finished first.
   useEffect(() => {
     if (resumed) return
     let live = true
-    void refreshSession().finally(() => {
+    void (async () => {
+      if (signOutPending()) {
+        await apiLogout().then(clearSignOutPending, () => undefined)
+        return
+      }
+      const owner = (await refreshSession()) ? null : await offlineOwner()
+      if (live) setOffline(owner)
+    })().finally(() => {
       if (live) setResumed(true)
     })
     return () => {
       live = false
     }
   }, [resumed])
+
+  // Offline: try the session again when the network is back (and now and then).
+  useEffect(() => {
+    if (!offline) return
+    const retry = async () => {
+      if (await refreshSession()) return
+      if (await serverReachable()) setOffline(null) // the session has ended: signed out
+    }
+    window.addEventListener('online', retry)
+    const timer = setInterval(() => void retry(), 20_000)
+    return () => {
+      window.removeEventListener('online', retry)
+      clearInterval(timer)
+    }
+  }, [offline])
 
   const me = useQuery({
     queryKey: ['me', tokens?.userId],
@@ -100,13 +144,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   )
   const qrLogin = useCallback((qr: string) => issueTokens('/api/auth/qr-login', { qr }), [])
+  // Signing out also forgets what this device kept (src/offline/).
   const logout = useCallback(async () => {
-    await apiLogout()
-    queryClient.clear()
+    await flush().catch(() => undefined) // what still waits goes first, when it can
+    try {
+      await apiLogout()
+    } catch {
+      markSignOutPending() // no network: the next start finishes it
+    } finally {
+      setOffline(null)
+      await forgetDevice()
+      queryClient.clear()
+    }
   }, [queryClient])
 
-  const status: AuthStatus = !resumed ? 'loading' : tokens ? 'signedIn' : 'signedOut'
-  const role = me.data?.role ?? tokens?.role
+  const status: AuthStatus = !resumed ? 'loading' : tokens || offline ? 'signedIn' : 'signedOut'
+  const role = me.data?.role ?? tokens?.role ?? offline?.role
   const value = useMemo<AuthValue>(
     () => ({
       status,
@@ -114,6 +167,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       me: me.data,
       isGuest: role === 'guest',
       isAdmin: role === 'admin',
+      offline: !tokens && offline !== null,
+      userId: tokens?.userId ?? offline?.userId ?? null,
       startGuest,
       login,
       register,
@@ -121,7 +176,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       qrLogin,
       logout,
     }),
-    [status, tokens, me.data, role, startGuest, login, register, pinLogin, qrLogin, logout],
+    [status, tokens, offline, me.data, role, startGuest, login, register, pinLogin, qrLogin, logout],
   )
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
 }

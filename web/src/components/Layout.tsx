@@ -2,11 +2,14 @@ import { NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useTranslation } from 'react-i18next'
 import { useAuth } from '../auth/AuthProvider'
 import { Button, cx } from './ui'
+import { OfflineIndicator } from '../offline/OfflineIndicator'
+import { useDeviceSync } from '../offline/useDeviceSync'
 
 export function Layout() {
   const { t } = useTranslation()
   const { isGuest, logout } = useAuth()
   const navigate = useNavigate()
+  useDeviceSync() // what this device keeps (src/offline/)
   // The chat fills the window (its composer stays in view); other pages scroll as documents.
   const fixed = useLocation().pathname.startsWith('/chat')
   const links = [
@@ -43,6 +46,7 @@ export function Layout() {
           </ul>
         </nav>
         <div className="ml-auto flex items-center gap-2">
+          <OfflineIndicator />
           {isGuest ? (
             <Button variant="primary" onClick={() => navigate('/create-account')}>
               {t('auth.createAccount')}

@@ -9,6 +9,9 @@ import { Highlighted, Sources } from '../chat/MessageView'
 import { queryHighlights } from '../chat/highlight'
 import { Button, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
+import { useAuth } from '../auth/AuthProvider'
+import { discard, postCreating, QueuedOffline, type OutboxItem } from '../offline/outbox'
+import { useOnline, useOutbox } from '../offline/hooks'
 
 export interface Entry {
   id: string
@@ -25,6 +28,14 @@ function today(): string {
   return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 10)
 }
 
+/** What a new entry sends (and what waits on this device while offline). */
+interface EntryDraft {
+  text: string
+  date: string
+  mood: number | null
+  tags: string[]
+}
+
 export function parseTags(text: string): string[] {
   return [...new Set(text.split(',').map((tag) => tag.trim()).filter(Boolean))]
 }
@@ -37,17 +48,27 @@ function EntryForm({ entry, onDone }: { entry?: Entry; onDone?: () => void }) {
   const [date, setDate] = useState(entry?.date ?? today())
   const [mood, setMood] = useState(entry?.mood ? String(entry.mood) : '')
   const [tags, setTags] = useState(entry?.tags.join(', ') ?? '')
-  const [saved, setSaved] = useState(false)
+  const [saved, setSaved] = useState<'sent' | 'onDevice' | null>(null)
   const save = useMutation({
-    mutationFn: () => {
-      const body = { text, date, mood: mood ? Number(mood) : null, tags: parseTags(tags) }
-      return entry
-        ? request<Entry>(`/api/diary/${entry.id}`, { method: 'PATCH', body })
-        : request<Entry>('/api/diary', { method: 'POST', body })
+    // 'always': offline the new entry must reach postCreating, which keeps it on the device
+    networkMode: 'always',
+    mutationFn: async (): Promise<'sent' | 'onDevice'> => {
+      const body: EntryDraft = { text, date, mood: mood ? Number(mood) : null, tags: parseTags(tags) }
+      if (entry) {
+        await request<Entry>(`/api/diary/${entry.id}`, { method: 'PATCH', body })
+        return 'sent'
+      }
+      try {
+        await postCreating<Entry>('/api/diary', body)
+        return 'sent'
+      } catch (error) {
+        if (error instanceof QueuedOffline) return 'onDevice'
+        throw error
+      }
     },
-    onSuccess: () => {
+    onSuccess: (outcome) => {
       void queryClient.invalidateQueries({ queryKey: ['diary'] })
-      setSaved(true)
+      setSaved(outcome)
       if (!entry) {
         setText('')
         setMood('')
@@ -58,7 +79,7 @@ function EntryForm({ entry, onDone }: { entry?: Entry; onDone?: () => void }) {
   })
   const submit = (event: FormEvent) => {
     event.preventDefault()
-    setSaved(false)
+    setSaved(null)
     if (text.trim()) save.mutate()
   }
   return (
@@ -83,7 +104,7 @@ function EntryForm({ entry, onDone }: { entry?: Entry; onDone?: () => void }) {
         <Field label={t('diary.tags')} value={tags} onChange={(e) => setTags(e.target.value)} hint={t('diary.tagsHint')} className="flex-1" />
       </div>
       <ErrorText>{save.error ? describeError(t, save.error) : null}</ErrorText>
-      {saved && !entry ? <p role="status">{t('diary.saved')}</p> : null}
+      {saved && !entry ? <p role="status">{saved === 'sent' ? t('diary.saved') : t('offline.savedOnDevice')}</p> : null}
       <div className="flex gap-2">
         <Button type="submit" disabled={save.isPending}>
           {t('common.save')}
@@ -144,6 +165,29 @@ function EntryItem({ entry, focused }: { entry: Entry; focused: boolean }) {
             <ErrorText>{remove.error ? describeError(t, remove.error) : null}</ErrorText>
           </>
         )}
+      </article>
+    </li>
+  )
+}
+
+/** A new entry kept on this device until it can be sent (or that the server refused). */
+function PendingItem({ item }: { item: OutboxItem }) {
+  const { t, i18n } = useTranslation()
+  const draft = item.body as EntryDraft
+  const date = new Date(draft.date + 'T00:00:00').toLocaleDateString(i18n.language, { dateStyle: 'full' })
+  return (
+    <li className="rounded-lg border border-dashed border-border p-3">
+      <article aria-label={t('offline.pendingEntryOf', { date })}>
+        <h3 className="font-semibold">{date}</h3>
+        <p className="text-sm font-medium text-muted">
+          {item.state === 'waiting' ? t('offline.pending') : t('offline.rejected', { reason: item.error ?? '' })}
+        </p>
+        <p className="mt-1 whitespace-pre-wrap">{draft.text}</p>
+        {item.state === 'rejected' ? (
+          <Button variant="secondary" className="mt-2" onClick={() => void discard(item.key)}>
+            {t('offline.discard')}
+          </Button>
+        ) : null}
       </article>
     </li>
   )
@@ -283,6 +327,10 @@ export default function Diary() {
   const focus = params.get('entry')
   const queryClient = useQueryClient()
   const entries = useQuery({ queryKey: ['diary'], queryFn: () => request<Page<Entry>>('/api/diary?limit=100') })
+  const waiting = useOutbox('/api/diary')
+  const online = useOnline()
+  const { offline } = useAuth()
+  const away = !online || offline
   const older = useMutation({
     mutationFn: (cursor: string) => request<Page<Entry>>(`/api/diary?limit=100&cursor=${encodeURIComponent(cursor)}`),
     onSuccess: (page) =>
@@ -317,10 +365,12 @@ export default function Diary() {
         <h2 id="diary-entries" className="text-lg font-semibold">
           {t('diary.entries')}
         </h2>
-        {entries.isLoading ? <p>{t('common.loading')}</p> : null}
-        <ErrorText>{entries.error ? describeError(t, entries.error) : null}</ErrorText>
-        {entries.data && entries.data.items.length === 0 ? <p className="text-muted">{t('diary.none')}</p> : null}
+        {entries.isLoading && entries.fetchStatus !== 'paused' ? <p>{t('common.loading')}</p> : null}
+        {away ? <p className="text-sm text-muted">{entries.data ? t('offline.fromDevice') : t('offline.nothingKept')}</p> : null}
+        <ErrorText>{entries.error && !away ? describeError(t, entries.error) : null}</ErrorText>
+        {entries.data && entries.data.items.length === 0 && waiting.length === 0 ? <p className="text-muted">{t('diary.none')}</p> : null}
         <ul className="flex flex-col gap-3">
+          {waiting.map((item) => <PendingItem key={item.key} item={item} />)}
           {entries.data?.items.map((entry) => <EntryItem key={entry.id} entry={entry} focused={entry.id === focus} />)}
         </ul>
         {entries.data?.nextCursor ? (
