@@ -15,6 +15,10 @@ const MedicalCard = lazy(() => import('./pages/MedicalCard'))
 const Settings = lazy(() => import('./pages/Settings'))
 const LinkDevice = lazy(() => import('./pages/LinkDevice'))
 const NotFound = lazy(() => import('./pages/NotFound'))
+const Dashboard = lazy(() => import('./pages/Dashboard'))
+const CheckIns = lazy(() => import('./pages/CheckIns'))
+const Wellbeing = lazy(() => import('./pages/Wellbeing'))
+const Companion = lazy(() => import('./pages/Companion'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -73,6 +77,10 @@ export function AppRoutes() {
           <Route path="/medical-card" element={<MedicalCard />} />
           <Route path="/settings" element={<Settings />} />
           <Route path="/link-device" element={<RequireAccount><LinkDevice /></RequireAccount>} />
+          <Route path="/dashboard" element={<Dashboard />} />
+          <Route path="/check-ins" element={<CheckIns />} />
+          <Route path="/wellbeing" element={<Wellbeing />} />
+          <Route path="/companion" element={<Companion />} />
         </Route>
         <Route path="*" element={<NotFound />} />
       </Routes>
