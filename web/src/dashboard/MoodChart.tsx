@@ -41,12 +41,12 @@ export function MoodChart({ trend, marks }: { trend: MoodTrend; marks: Mark[] })
         ))}
         {trend.days.map((day, i) =>
           i % labelEvery === 0 || i === count - 1 ? (
-            <text key={day} x={xOf(F, i, count)} y={bottom + 18} textAnchor="middle" className="fill-muted text-[11px]">
+            <text key={day} x={xOf(F, i, count)} y={bottom + 18} textAnchor={i === 0 ? 'start' : i === count - 1 ? 'end' : 'middle'} className="fill-muted text-[11px]">
               {trend.labels[i] ?? day.slice(5)}
             </text>
           ) : null,
         )}
-        {runs.map((run) => (
+        {runs.filter((run) => run.length > 1).map((run) => (
           <path key={run[0].index} d={pathOf(F, run, count)} fill="none" className="stroke-accent" strokeWidth={3} strokeLinejoin="round" strokeLinecap="round" />
         ))}
         {runs.flat().map((p) => (
@@ -56,7 +56,12 @@ export function MoodChart({ trend, marks }: { trend: MoodTrend; marks: Mark[] })
           <g key={i} data-mark-day={trend.days[i]}>
             <line x1={xOf(F, i, count)} x2={xOf(F, i, count)} y1={F.top} y2={bottom} className="stroke-link" strokeWidth={1.5} strokeDasharray="2 3" />
             <rect x={xOf(F, i, count) - 5} y={F.top - 2} width={10} height={10} transform={`rotate(45 ${xOf(F, i, count)} ${F.top + 3})`} className="fill-link" />
-            <text x={xOf(F, i, count) + 8} y={F.top + 8} className="fill-fg text-[11px]">
+            <text
+              x={xOf(F, i, count) + (i > count / 2 ? -10 : 10)}
+              y={F.top + 8}
+              textAnchor={i > count / 2 ? 'end' : 'start'}
+              className="fill-fg text-[11px]"
+            >
               {list.map((m) => `${m.assessment.toUpperCase()} ${m.score}`).join(', ')}
             </text>
           </g>

@@ -7,6 +7,7 @@ import type { Me, ModelItem } from '../api/types'
 import { useAuth } from '../auth/AuthProvider'
 import { Button, Checkbox, ErrorText, PageHeading } from '../components/ui'
 import { useTitle } from '../components/useTitle'
+import { Bar } from '../dashboard/Bar'
 import { etaParts, inProgress, percentDone, type FineTuneStatus } from '../companion/status'
 
 const POLL_MS = 2000
@@ -75,7 +76,7 @@ function AdapterRow({ adapter, status }: { adapter: ModelItem; status: FineTuneS
           </>
         ) : null}
       </dl>
-      {percent !== null && inProgress(state) ? <progress value={percent} max={100} aria-label={t('companion.progressOf', { name: adapter.name })} className="h-3 w-full accent-accent" /> : null}
+      {percent !== null && inProgress(state) ? <Bar value={percent} max={100} label={t('companion.progressOf', { name: adapter.name })} /> : null}
       {inProgress(state) ? (
         <Button variant="danger" className="self-start" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
           {t('companion.cancel')}

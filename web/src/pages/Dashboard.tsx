@@ -1,6 +1,6 @@
 import { useId, useState, type ReactNode } from 'react'
 import { Link } from 'react-router'
-import { useQueries, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { request } from '../api/client'
 import { describeError } from '../api/errors'
@@ -9,6 +9,7 @@ import { CallPanel } from '../call/CallPanel'
 import { ErrorText, PageHeading, cx } from '../components/ui'
 import { useTitle } from '../components/useTitle'
 import { dayIn, type Mark } from '../dashboard/chart'
+import { Bar } from '../dashboard/Bar'
 import { MoodChart } from '../dashboard/MoodChart'
 import { NewsCard } from '../dashboard/NewsCard'
 import type { Analytics, Insights, Range, Stats } from '../dashboard/types'
@@ -80,7 +81,7 @@ function useMarks(timeZone: string): Mark[] {
 
 function Trend({ range, setRange }: { range: Range; setRange: (range: Range) => void }) {
   const { t, i18n } = useTranslation()
-  const analytics = useQuery({ queryKey: ['analytics', range], queryFn: () => request<Analytics>(`/api/analytics?range=${range}`) })
+  const analytics = useQuery({ queryKey: ['analytics', range], queryFn: () => request<Analytics>(`/api/analytics?range=${range}`), placeholderData: keepPreviousData })
   const marks = useMarks(analytics.data?.timeZone ?? 'UTC')
   const number = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 })
   const data = analytics.data
@@ -112,12 +113,7 @@ function Trend({ range, setRange }: { range: Range; setRange: (range: Range) => 
         <>
           <Card title={t('dashboard.weeklyGoal')}>
             <p className="text-3xl font-semibold">{data.charts.completion.value}%</p>
-            <progress
-              value={data.charts.completion.value}
-              max={100}
-              aria-label={t('dashboard.weeklyGoal')}
-              className="h-3 w-full accent-accent"
-            />
+            <Bar value={data.charts.completion.value} max={100} label={t('dashboard.weeklyGoal')} />
             <p>
               {data.charts.completion.goal
                 ? t('dashboard.goalDone', { done: data.charts.completion.done, goal: data.charts.completion.goal })
@@ -187,7 +183,7 @@ function Level() {
         <dt className="font-medium">{t('dashboard.xp')}</dt>
         <dd>{data.xp}</dd>
       </dl>
-      <progress value={data.xp} max={Math.max(data.nextLevelXp, 1)} aria-label={t('dashboard.toNext')} className="h-3 w-full accent-accent" />
+      <Bar value={data.xp} max={Math.max(data.nextLevelXp, 1)} label={t('dashboard.toNext')} />
       <p className="text-sm">{t('dashboard.nextLevel', { level: data.level + 1, xp: Math.max(0, data.nextLevelXp - data.xp) })}</p>
     </Card>
   )
