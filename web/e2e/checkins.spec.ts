@@ -98,6 +98,8 @@ test('GAD-7 twice shows the trend; WHO-5 wording; phone size; Vietnamese', async
   await expect(page.getByRole('radio', { name: 'All of the time' })).toBeVisible()
   await expect(page.getByRole('radio', { name: 'At no time' })).toBeVisible()
   await page.setViewportSize({ width: 390, height: 844 })
+  // nothing wider than the phone
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
   await check(page, 'checkins-who5-phone')
   await page.getByRole('button', { name: 'Cancel' }).click()
   await check(page, 'checkins-history-phone')

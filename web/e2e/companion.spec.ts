@@ -69,6 +69,8 @@ test('my companion: start a fine-tune and cancel it by keyboard; automatic fine-
   await expect(page.getByRole('region', { name: 'Service models (administrators)' })).toHaveCount(0)
 
   await page.setViewportSize({ width: 390, height: 844 })
+  // nothing wider than the phone
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
   await check(page, 'companion-phone')
 })
 

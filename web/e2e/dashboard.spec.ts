@@ -76,6 +76,8 @@ test('dashboard: today, the mood trend with gaps and questionnaire marks, goal, 
   await page.goto('/dashboard')
   await expect(page.getByRole('heading', { name: 'Your dashboard' })).toBeVisible()
   await expect(page.locator('svg circle[data-day]')).toHaveCount(2)
+  // nothing wider than the phone
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
   await check(page, 'dashboard-phone')
 })
 

@@ -67,6 +67,8 @@ test('mood log by keyboard shows in the dashboard trend; a habit check-in shows 
 
   await page.setViewportSize({ width: 390, height: 844 })
   await openWellbeing(page)
+  // nothing wider than the phone
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
   await check(page, 'wellbeing-phone')
 })
 

@@ -1,7 +1,7 @@
-import { useId, useState } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../components/ui'
-import { MOOD_FRAME as F, marksByDay, pathOf, segments, xOf, yOf, type Mark } from './chart'
+import { MOOD_FRAME, marksByDay, pathOf, segments, xOf, yOf, type Mark } from './chart'
 
 export interface MoodTrend {
   labels: string[]
@@ -10,6 +10,20 @@ export interface MoodTrend {
 }
 
 const TICKS = [1, 4, 7, 10]
+const NARROW = '(max-width: 639px)'
+
+/** A narrower drawing on phones, so its words stay readable once scaled to the screen. */
+function useFrame() {
+  const [narrow, setNarrow] = useState(() => typeof window !== 'undefined' && !!window.matchMedia?.(NARROW).matches)
+  useEffect(() => {
+    const media = window.matchMedia?.(NARROW)
+    if (!media) return
+    const update = () => setNarrow(media.matches)
+    media.addEventListener('change', update)
+    return () => media.removeEventListener('change', update)
+  }, [])
+  return narrow ? { ...MOOD_FRAME, width: 360, height: 220, left: 28 } : MOOD_FRAME
+}
 
 /** The mood line (broken on days with no mood), questionnaire results marked on their
  *  days, and the same figures as a table for screen readers (or anyone, on request). */
@@ -17,13 +31,14 @@ export function MoodChart({ trend, marks }: { trend: MoodTrend; marks: Mark[] })
   const { t, i18n } = useTranslation()
   const id = useId()
   const [showTable, setShowTable] = useState(false)
+  const F = useFrame()
   const count = trend.days.length
   const runs = segments(trend.values)
   const marked = marksByDay(trend.days, marks)
   const number = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 })
   const dayName = (day: string) =>
     new Intl.DateTimeFormat(i18n.language, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`))
-  const labelEvery = count > 10 ? 5 : 1
+  const labelEvery = count > 10 ? (F.width < 500 ? 7 : 5) : 1
   const bottom = F.height - F.bottom
   return (
     <figure className="flex flex-col gap-2" aria-labelledby={`${id}-cap`}>
@@ -71,36 +86,39 @@ export function MoodChart({ trend, marks }: { trend: MoodTrend; marks: Mark[] })
       <Button variant="secondary" className="self-start" aria-expanded={showTable} aria-controls={`${id}-table`} onClick={() => setShowTable((v) => !v)}>
         {showTable ? t('dashboard.hideTable') : t('dashboard.showTable')}
       </Button>
-      <table id={`${id}-table`} className={showTable ? 'text-sm' : 'sr-only'}>
-        <caption className="text-left font-medium">{t('dashboard.tableCaption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col" className="pr-4 text-left">
-              {t('dashboard.day')}
-            </th>
-            <th scope="col" className="pr-4 text-left">
-              {t('dashboard.mood')}
-            </th>
-            <th scope="col" className="text-left">
-              {t('dashboard.checkins')}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {trend.days.map((day, i) => {
-            const value = trend.values[i]
-            return (
-              <tr key={day} data-day={day}>
-                <th scope="row" className="pr-4 text-left font-normal">
-                  {dayName(day)}
-                </th>
-                <td className="pr-4">{value === null ? t('dashboard.noMood') : number.format(value)}</td>
-                <td>{(marked.get(i) ?? []).map((m) => t('dashboard.markText', { name: m.assessment.toUpperCase(), score: m.score, max: m.maxScore })).join('; ') || '—'}</td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+      {/* a table does not shrink to sr-only's 1px: its wrapper hides it */}
+      <div id={`${id}-table`} className={showTable ? 'overflow-x-auto' : 'sr-only'}>
+        <table className="text-sm">
+          <caption className="text-left font-medium">{t('dashboard.tableCaption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col" className="pr-4 text-left">
+                {t('dashboard.day')}
+              </th>
+              <th scope="col" className="pr-4 text-left">
+                {t('dashboard.mood')}
+              </th>
+              <th scope="col" className="text-left">
+                {t('dashboard.checkins')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {trend.days.map((day, i) => {
+              const value = trend.values[i]
+              return (
+                <tr key={day} data-day={day}>
+                  <th scope="row" className="pr-4 text-left font-normal">
+                    {dayName(day)}
+                  </th>
+                  <td className="pr-4">{value === null ? t('dashboard.noMood') : number.format(value)}</td>
+                  <td>{(marked.get(i) ?? []).map((m) => t('dashboard.markText', { name: m.assessment.toUpperCase(), score: m.score, max: m.maxScore })).join('; ') || '—'}</td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </div>
     </figure>
   )
 }
