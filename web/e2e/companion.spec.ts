@@ -86,7 +86,7 @@ test('my companion for an administrator: the base models and the default-model s
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(PASSWORD)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page).toHaveURL(/\/chat/)
+  await expect(page).toHaveURL(/\/dashboard$/)
   await page.goto('/companion')
   const admin = page.getByRole('region', { name: 'Service models (administrators)' })
   const table = admin.getByRole('table', { name: 'Base models' })

@@ -81,13 +81,26 @@ test('dashboard: today, the mood trend with gaps and questionnaire marks, goal, 
   await check(page, 'dashboard-phone')
 })
 
-test('dashboard in Vietnamese', async ({ page, request }) => {
+test('Vietnamese on the dashboard, check-ins, mood and habits, and my companion: titles, headings, axe clean', async ({ page, request }) => {
   const email = uniqueEmail('dashvi')
   await createAccount(page, 'Lan', email, PASSWORD)
   const headers = await bearer(request, email)
   await request.patch('/api/users/me', { headers, data: { preferences: { language: 'vi' } } })
+  await page.goto('/')
+  // signed in: the start page leads to the dashboard
+  await expect(page).toHaveURL(/\/dashboard$/)
+  await expect(page.locator('html')).toHaveAttribute('lang', 'vi')
+  for (const [link, title, heading] of [
+    ['Tổng quan', 'Tổng quan', 'Tổng quan của bạn'],
+    ['Tự đánh giá', 'Tự đánh giá', 'Tự đánh giá'],
+    ['Tâm trạng & thói quen', 'Tâm trạng & thói quen', 'Tâm trạng, thói quen và chánh niệm'],
+    ['Người bạn của tôi', 'Người bạn của tôi', 'Người bạn của tôi'],
+  ] as const) {
+    await page.getByRole('navigation', { name: 'Chính' }).getByRole('link', { name: link, exact: true }).click()
+    await expect(page).toHaveTitle(`Confidant — ${title}`)
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible()
+    await check(page, `vi-${link}`)
+  }
   await page.goto('/dashboard')
-  await expect(page.getByRole('heading', { name: 'Tổng quan của bạn' })).toBeVisible()
   await expect(page.getByRole('table', { name: 'Tâm trạng và bảng hỏi theo ngày' })).toBeAttached()
-  await check(page, 'dashboard-vi')
 })
