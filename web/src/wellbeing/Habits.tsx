@@ -111,7 +111,7 @@ export function Habits({ timeZone }: { timeZone: string }) {
                   {t('wellbeing.habits.habit')}
                 </th>
                 {days.map((day) => (
-                  <th key={day} scope="col" className="min-w-11 font-medium">
+                  <th key={day} scope="col" className="w-11 text-xs font-medium">
                     <abbr title={longDay(day, i18n.language)} className="no-underline">
                       {day === today ? t('wellbeing.habits.today') : shortDay(day, i18n.language)}
                     </abbr>

@@ -57,12 +57,12 @@ export function MoodLog() {
         {t('wellbeing.mood.title')}
       </h2>
       <form onSubmit={submit} className="flex flex-col gap-3">
-        <fieldset>
+        <fieldset aria-describedby={`${id}-scale`}>
           <legend className="font-medium">{t('wellbeing.mood.score')}</legend>
           <p id={`${id}-scale`} className="text-sm text-muted">
             {t('wellbeing.mood.scale')}
           </p>
-          <div className="mt-1 flex flex-wrap gap-1" aria-describedby={`${id}-scale`}>
+          <div className="mt-1 flex flex-wrap gap-1">
             {SCORES.map((value) => (
               <label
                 key={value}
