@@ -153,6 +153,22 @@ async def test_phq9_item_nine_above_zero_starts_the_crisis_flow(
     )
 
 
+async def test_crisis_resources_are_served_in_the_users_language_and_record_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    account = await register(client)
+    english = (await client.get("/api/crisis-resources", headers=account.headers)).json()
+    assert english["resources"] == runtime.crisis.resources_for("en")
+    await client.patch(
+        "/api/users/me", json={"preferences": {"language": "vi"}}, headers=account.headers
+    )
+    vietnamese = (await client.get("/api/crisis-resources", headers=account.headers)).json()
+    assert vietnamese["resources"] == runtime.crisis.resources_for("vi")
+    assert vietnamese["resources"] != english["resources"]
+    assert await rows_of(runtime.db, SafetyEvent, account.user_id) == 0
+    assert_error(await client.get("/api/crisis-resources"), 401)
+
+
 async def test_phq9_without_item_nine_is_no_crisis(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:

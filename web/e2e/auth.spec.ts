@@ -39,7 +39,7 @@ test('sign up, sign out, sign in with the password (a wrong one first)', async (
   await check(page, 'sign-in-error')
   await page.getByLabel('Password').fill(PASSWORD)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page).toHaveURL(/\/chat/)
+  await expect(page).toHaveURL(/\/dashboard$/)
   // signed out for real: a reload does not bring the session back
   await signOut(page)
   await page.goto('/settings')
@@ -68,7 +68,7 @@ test('PIN: set it, sign in with the remembered account and the pad; lockout in w
   await check(page, 'pin-wrong')
   for (const digit of '2468') await pad.getByRole('button', { name: digit, exact: true }).click()
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page).toHaveURL(/\/chat/)
+  await expect(page).toHaveURL(/\/dashboard$/)
 
   // five wrong PINs lock PIN sign-in for this account: said in words
   await signOut(page)
@@ -107,7 +107,7 @@ test('QR: a second device signs in from an uploaded photo of the code; a used co
   await check(page, 'show-qr')
   const photo = await showQr(page) // a fresh code, photographed at once
   await second.getByLabel('Upload a photo of the code').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: photo })
-  await expect(second).toHaveURL(/\/chat/)
+  await expect(second).toHaveURL(/\/dashboard$/)
   await expect(second.getByRole('button', { name: 'Sign out' })).toBeVisible()
   // the same code again, on a third device: single use
   const third = await (await browser.newContext()).newPage()
@@ -165,7 +165,7 @@ test('QR: a second device signs in by scanning the code with its camera', async 
     const second = await context.newPage()
     await second.goto('/sign-in/qr')
     await second.getByRole('button', { name: 'Scan with camera' }).click()
-    await expect(second).toHaveURL(/\/chat/, { timeout: 30_000 })
+    await expect(second).toHaveURL(/\/dashboard$/, { timeout: 30_000 })
     await expect(second.getByRole('button', { name: 'Sign out' })).toBeVisible()
   } finally {
     await camera.close()

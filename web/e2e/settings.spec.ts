@@ -12,7 +12,7 @@ test('settings: profile and avatar, theme at once, language, devices, API keys, 
   await other.getByLabel('Email').fill(email)
   await other.getByLabel('Password').fill(PASSWORD)
   await other.getByRole('button', { name: 'Sign in' }).click()
-  await expect(other).toHaveURL(/\/chat/)
+  await expect(other).toHaveURL(/\/dashboard$/)
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
   await expect(page).toHaveTitle('Confidant — Settings')

@@ -16,6 +16,10 @@ const Settings = lazy(() => import('./pages/Settings'))
 const LinkDevice = lazy(() => import('./pages/LinkDevice'))
 const Privacy = lazy(() => import('./pages/Privacy'))
 const NotFound = lazy(() => import('./pages/NotFound'))
+const Dashboard = lazy(() => import('./pages/Dashboard'))
+const CheckIns = lazy(() => import('./pages/CheckIns'))
+const Wellbeing = lazy(() => import('./pages/Wellbeing'))
+const Companion = lazy(() => import('./pages/Companion'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -75,6 +79,10 @@ export function AppRoutes() {
           <Route path="/settings" element={<Settings />} />
           <Route path="/privacy" element={<Privacy />} />
           <Route path="/link-device" element={<RequireAccount><LinkDevice /></RequireAccount>} />
+          <Route path="/dashboard" element={<Dashboard />} />
+          <Route path="/check-ins" element={<CheckIns />} />
+          <Route path="/wellbeing" element={<Wellbeing />} />
+          <Route path="/companion" element={<Companion />} />
         </Route>
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -58,7 +58,9 @@ FREQUENCY = (
 PHQ9 = Instrument(
     id="phq-9",
     title="PHQ-9 (depression)",
-    prompt="Over the last 2 weeks, how often have you been bothered by any of the following?",
+    prompt=(
+        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+    ),
     items=(
         "Little interest or pleasure in doing things",
         "Feeling down, depressed, or hopeless",

@@ -9,7 +9,13 @@ from confidant.auth.dependencies import CurrentPrincipal
 from confidant.idempotency.dependencies import Idempotent
 from confidant.kit.schemas import ResourceId
 from confidant.wellbeing import service
-from confidant.wellbeing.schemas import AssessmentOut, HistoryOut, ResponseIn, SubmittedOut
+from confidant.wellbeing.schemas import (
+    AssessmentOut,
+    CrisisResourcesOut,
+    HistoryOut,
+    ResponseIn,
+    SubmittedOut,
+)
 
 router = APIRouter(tags=["wellbeing"])
 
@@ -18,6 +24,13 @@ router = APIRouter(tags=["wellbeing"])
 async def list_assessments() -> list[AssessmentOut]:
     """PHQ-9, GAD-7 and WHO-5: items, answer options and severity bands."""
     return service.catalogue()
+
+
+@router.get("/api/crisis-resources", response_model=CrisisResourcesOut)
+async def get_crisis_resources(principal: CurrentPrincipal, rt: RuntimeDep) -> CrisisResourcesOut:
+    """Crisis lines for your language, for a client to show at once (before it submits the
+    PHQ-9 answer that calls for them); nothing is recorded."""
+    return CrisisResourcesOut(resources=service.crisis_resources(rt, principal.user))
 
 
 @router.get("/api/assessments/{assessment_id}", response_model=AssessmentOut)

@@ -60,3 +60,7 @@ class TrendOut(ApiModel):
 class HistoryOut(ApiModel):
     items: list[ResponseOut] = Field(description="newest first")
     trend: TrendOut
+
+
+class CrisisResourcesOut(ApiModel):
+    resources: str = Field(description="crisis lines for the caller's language, as plain text")

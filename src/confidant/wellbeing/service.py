@@ -89,6 +89,11 @@ async def submit(
     return SubmittedOut(**dict(out), crisis=resources is not None, crisis_resources=resources)
 
 
+def crisis_resources(rt: Runtime, user: User) -> str:
+    """The crisis lines for the user's language: shown the moment an answer calls for them."""
+    return rt.crisis.resources_for(user.preferences.get("language"))
+
+
 async def history(rt: Runtime, session: AsyncSession, user: User, assessment_id: str) -> HistoryOut:
     item = instrument(assessment_id)
     rows = await session.scalars(

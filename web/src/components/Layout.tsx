@@ -13,8 +13,12 @@ export function Layout() {
   // The chat fills the window (its composer stays in view); other pages scroll as documents.
   const fixed = useLocation().pathname.startsWith('/chat')
   const links = [
+    ['/dashboard', t('dashboard.nav')],
     ['/chat', t('nav.chat')],
     ['/diary', t('nav.diary')],
+    ['/check-ins', t('checkins.nav')],
+    ['/wellbeing', t('wellbeing.nav')],
+    ['/companion', t('companion.nav')],
     ['/medical-card', t('nav.medicalCard')],
     ['/settings', t('nav.settings')],
     ['/privacy', t('privacy.nav')],

@@ -17,7 +17,7 @@ export default function Landing() {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
-  if (status === 'signedIn' && !busy) return <Navigate to="/chat" replace />
+  if (status === 'signedIn' && !busy) return <Navigate to="/dashboard" replace />
 
   const continueAsGuest = async () => {
     setBusy(true)

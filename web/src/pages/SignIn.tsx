@@ -12,11 +12,13 @@ import { QrScanner } from '../auth/QrScanner'
 
 export type SignInMode = 'password' | 'create' | 'pin' | 'qr'
 
-function useAfterSignIn() {
+/** Back to where the person was going; else the dashboard after signing in, and the chat
+ *  (their first conversation) after creating an account. */
+function useAfterSignIn(home = '/dashboard') {
   const navigate = useNavigate()
   const location = useLocation()
   const from = (location.state as { from?: string } | null)?.from
-  return () => navigate(from && from !== '/' ? from : '/chat', { replace: true })
+  return () => navigate(from && from !== '/' ? from : home, { replace: true })
 }
 
 function PasswordForm() {
@@ -54,7 +56,7 @@ function PasswordForm() {
 function CreateForm() {
   const { t } = useTranslation()
   const { register, isGuest } = useAuth()
-  const done = useAfterSignIn()
+  const done = useAfterSignIn('/chat')
   const [name, setName] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
