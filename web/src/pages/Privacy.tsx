@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
+import { describeDeviceStorage } from '../offline/device'
 import { useNavigate } from 'react-router'
 import type { TFunction } from 'i18next'
 import { ApiError, request } from '../api/client'
@@ -338,8 +339,8 @@ const KNOWN_KEYS: Record<string, string> = {
   [PINNED_KEY_STORAGE]: 'ledgerKey',
 }
 
-/** What this app keeps in this browser's storage. A seam: the offline work's
- *  describeDeviceStorage() (web/src/offline/) replaces or extends this once merged. */
+/** This app's keys in the browser's key-value storage; what IndexedDB and the service
+ *  worker keep comes from describeDeviceStorage() (web/src/offline/). */
 export function deviceStorageSummary(): DeviceStorageEntry[] {
   const entries: DeviceStorageEntry[] = []
   const read = (storage: Storage | undefined, kind: 'local' | 'session') => {
@@ -363,9 +364,21 @@ function OnThisDevice() {
   const { t } = useTranslation()
   // read on every render: the page itself may have just pinned the log's key
   const entries = deviceStorageSummary()
+  const kept = useQuery({ queryKey: ['device-storage'], queryFn: describeDeviceStorage, networkMode: 'always' })
+  const files = kept.data?.appShell.reduce((sum, cache) => sum + cache.files, 0) ?? 0
   return (
     <>
       <p>{t('privacy.deviceIntro')}</p>
+      {kept.data && (
+        <ul className="list-disc pl-5">
+          {kept.data.stores.map((store) => (
+            <li key={store.name}>
+              {t(store.labelKey)}: {store.count}
+            </li>
+          ))}
+          {files > 0 && <li>{t('privacy.deviceAppShell', { count: files })}</li>}
+        </ul>
+      )}
       {entries.length ? (
         <ul className="list-disc pl-5">
           {entries.map((entry) => (

@@ -5,7 +5,7 @@ import { request } from '../api/client'
 import { describeError } from '../api/errors'
 import type { Page } from '../api/types'
 import { Button, ErrorText, Field } from '../components/ui'
-import { postCreating } from '../offline/outbox'
+import { postCreating, QueuedOffline } from '../offline/outbox'
 
 export interface MoodEntry {
   id: string
@@ -30,12 +30,22 @@ export function MoodLog() {
   const [score, setScore] = useState<number | null>(null)
   const [note, setNote] = useState('')
   const [tags, setTags] = useState('')
-  const [saved, setSaved] = useState(false)
+  const [saved, setSaved] = useState<'sent' | 'onDevice' | null>(null)
   const recent = useQuery({ queryKey: ['mood', 'recent'], queryFn: () => request<Page<MoodEntry>>('/api/mood?limit=5') })
   const save = useMutation({
-    mutationFn: () => postCreating('/api/mood', { score, note, tags: parseTags(tags) }),
-    onSuccess: () => {
-      setSaved(true)
+    // 'always': offline the log must reach postCreating, which keeps it on the device
+    networkMode: 'always',
+    mutationFn: async (): Promise<'sent' | 'onDevice'> => {
+      try {
+        await postCreating('/api/mood', { score, note, tags: parseTags(tags) })
+        return 'sent'
+      } catch (error) {
+        if (error instanceof QueuedOffline) return 'onDevice'
+        throw error
+      }
+    },
+    onSuccess: (outcome) => {
+      setSaved(outcome)
       setScore(null)
       setNote('')
       setTags('')
@@ -47,7 +57,7 @@ export function MoodLog() {
   })
   const submit = (event: FormEvent) => {
     event.preventDefault()
-    setSaved(false)
+    setSaved(null)
     if (score !== null) save.mutate()
   }
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
@@ -83,7 +93,7 @@ export function MoodLog() {
         <Field label={t('wellbeing.mood.tags')} hint={t('wellbeing.mood.tagsHint')} value={tags} onChange={(e) => setTags(e.target.value)} />
         <ErrorText>{save.error ? describeError(t, save.error) : null}</ErrorText>
         {score === null && !saved ? <p className="text-sm text-muted">{t('wellbeing.mood.pick')}</p> : null}
-        {saved ? <p role="status">{t('wellbeing.mood.saved')}</p> : null}
+        {saved ? <p role="status">{saved === 'sent' ? t('wellbeing.mood.saved') : t('wellbeing.mood.savedOnDevice')}</p> : null}
         <Button type="submit" className="self-start" disabled={score === null || save.isPending}>
           {t('wellbeing.mood.log')}
         </Button>
