@@ -179,6 +179,7 @@ async def call(http: httpx.AsyncClient, headers: dict[str, str], chat_id: str) -
     )
     assert response.status_code == 201, response.text
     body = response.json()
+    assert body["sdp"].endswith("\r\n"), "browsers refuse an SDP without its last CRLF"
     caller.call_id = body["callId"]
     await caller.answer(body["sdp"])
     await caller.event("listening", timeout=30)

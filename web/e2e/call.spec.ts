@@ -16,6 +16,7 @@ test.use({
 })
 
 test('live call: connects, shows the live transcript, the reply is heard, and the turns land in the chat', async ({ page }) => {
+  page.on('console', (message) => message.type() === 'error' && console.log('browser:', message.text()))
   await startGuestChat(page)
   await page.goto('/dashboard')
   const panel = page.getByRole('region', { name: 'Call' })

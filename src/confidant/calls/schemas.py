@@ -1,18 +1,20 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from confidant.kit.schemas import ApiInput, ApiModel, ResourceId
 
 MAX_SDP_CHARS = 32_768
+# SDP ends each line with CRLF, the last one too: browsers refuse a description without it.
+Sdp = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 class CallOffer(ApiInput):
     chat_id: ResourceId
     type: Literal["offer"]
-    sdp: str = Field(
+    sdp: Sdp = Field(
         min_length=1, max_length=MAX_SDP_CHARS, description="a complete offer (no trickle ICE)"
     )
 
@@ -20,7 +22,7 @@ class CallOffer(ApiInput):
 class CallAnswer(ApiModel):
     call_id: str
     type: Literal["answer"] = "answer"
-    sdp: str
+    sdp: Sdp
 
 
 class IceServer(ApiModel):

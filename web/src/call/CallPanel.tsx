@@ -1,12 +1,12 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
-import { request } from '../api/client'
+import { ApiError, request } from '../api/client'
 import { describeError } from '../api/errors'
 import { useAuth } from '../auth/AuthProvider'
 import { CrisisBanner } from '../chat/crisis'
 import { Button, Checkbox, ErrorText } from '../components/ui'
-import { startCall, type CallEvent, type LiveCall } from './connection'
+import { MicrophoneUnavailable, startCall, type CallEvent, type LiveCall } from './connection'
 
 type Phase = 'idle' | 'connecting' | 'listening' | 'thinking' | 'speaking' | 'ended'
 
@@ -77,8 +77,8 @@ export function CallPanel({ chatId }: { chatId?: string }) {
   const audioRef = useRef<HTMLAudioElement>(null)
   const heard = useAudibility(live?.remote ?? null)
   const pauseId = useId()
-  const pause = me?.preferences.callPauseSeconds ?? 0.8
-  const patient = me?.preferences.callNeverInterrupt ?? false
+  const [pause, setPause] = useState(me?.preferences.callPauseSeconds ?? 0.8)
+  const [patient, setPatient] = useState(me?.preferences.callNeverInterrupt ?? false)
 
   const savePreference = useMutation({
     mutationFn: (preferences: { callPauseSeconds?: number; callNeverInterrupt?: boolean }) =>
@@ -114,7 +114,14 @@ export function CallPanel({ chatId }: { chatId?: string }) {
       setMuted(false)
     } catch (caught) {
       setPhase('idle')
-      setError(caught instanceof DOMException ? t('call.noMicrophone') : describeError(t, caught))
+      setError(
+        caught instanceof MicrophoneUnavailable
+          ? t('call.noMicrophone')
+          : caught instanceof ApiError
+            ? describeError(t, caught)
+            : t('call.failed'),
+      )
+      console.error('the call could not start', caught)
     }
   }
 
@@ -177,7 +184,10 @@ export function CallPanel({ chatId }: { chatId?: string }) {
           <select
             id={pauseId}
             value={String(pause)}
-            onChange={(event) => savePreference.mutate({ callPauseSeconds: Number(event.target.value) })}
+            onChange={(event) => {
+              setPause(Number(event.target.value))
+              savePreference.mutate({ callPauseSeconds: Number(event.target.value) })
+            }}
             className="min-h-11 rounded-lg border border-border bg-bg px-2 text-fg"
           >
             {PAUSES.map((seconds) => (
@@ -187,7 +197,10 @@ export function CallPanel({ chatId }: { chatId?: string }) {
             ))}
           </select>
         </label>
-        <Checkbox label={t('call.neverInterrupt')} checked={patient} onChange={(checked) => savePreference.mutate({ callNeverInterrupt: checked })} />
+        <Checkbox label={t('call.neverInterrupt')} checked={patient} onChange={(checked) => {
+            setPatient(checked)
+            savePreference.mutate({ callNeverInterrupt: checked })
+          }} />
       </div>
       {inCall && <p className="text-sm text-muted">{t('call.nextCall')}</p>}
       <audio ref={audioRef} autoPlay aria-hidden="true" />

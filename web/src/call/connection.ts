@@ -30,6 +30,24 @@ interface CallAnswer {
 
 const GATHERING_MS = 5000
 
+/** The browser gave no microphone (refused, absent or busy). */
+export class MicrophoneUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause))
+    this.name = 'MicrophoneUnavailable'
+  }
+}
+
+async function microphone(): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    })
+  } catch (error) {
+    throw new MicrophoneUnavailable(error)
+  }
+}
+
 export interface LiveCall {
   callId: string
   remote: MediaStream
@@ -53,9 +71,7 @@ function gathered(pc: RTCPeerConnection): Promise<void> {
 /** Dial into `chatId`; `onEvent` hears every event until the call ends. */
 export async function startCall(chatId: string, onEvent: (event: CallEvent) => void): Promise<LiveCall> {
   const config = await request<CallConfig>('/api/calls/config')
-  const microphone = await navigator.mediaDevices.getUserMedia({
-    audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  })
+  const mic = await microphone()
   const iceServers = config.iceServers.map((s) => ({
     urls: s.urls,
     ...(s.username ? { username: s.username } : {}),
@@ -72,9 +88,9 @@ export async function startCall(chatId: string, onEvent: (event: CallEvent) => v
       // not an event of ours
     }
   })
-  for (const track of microphone.getTracks()) pc.addTrack(track, microphone)
+  for (const track of mic.getTracks()) pc.addTrack(track, mic)
   const stop = () => {
-    for (const track of microphone.getTracks()) track.stop()
+    for (const track of mic.getTracks()) track.stop()
     pc.close()
   }
   try {
@@ -92,7 +108,7 @@ export async function startCall(chatId: string, onEvent: (event: CallEvent) => v
       callId: answer.callId,
       remote,
       setMuted: (muted) => {
-        for (const track of microphone.getAudioTracks()) track.enabled = !muted
+        for (const track of mic.getAudioTracks()) track.enabled = !muted
       },
       hangUp: async () => {
         try {
