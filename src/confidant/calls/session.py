@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("confidant.calls")
 
 CHANNEL = "events"
+# One chunk this sure is enough to stop the companion's voice; starting a turn takes two.
+BARGE_IN_PROBABILITY = 0.8
 
 
 def _ms(seconds: float) -> int:
@@ -176,6 +178,7 @@ class Call:
         self._keeper: CallTurn | None = None
         self._speculative: tuple[int, asyncio.Task[str]] | None = None
         self._transcribing: asyncio.Task[str] | None = None
+        self._talked_over = False  # the current reply was already stopped
         # What was said in a turn talked over before it was asked: said with the next.
         self._carried = ""
         self._earlier: list[asyncio.Task[str]] = []
@@ -222,10 +225,12 @@ class Call:
             await self.close("gone")
 
     def _hear(self, chunk: np.ndarray) -> None:
-        cue = self.detector.feed(chunk, self.vad.probability(chunk))
-        if cue is Cue.STARTED and self._reply is not None and not self._reply.done():
+        probability = self.vad.probability(chunk)
+        cue = self.detector.feed(chunk, probability)
+        replying = self._reply is not None and not self._reply.done() and not self._talked_over
+        if replying and (cue is Cue.STARTED or probability >= BARGE_IN_PROBABILITY):
             self._barge_in()
-        elif cue is Cue.PAUSED:
+        if cue is Cue.PAUSED:
             self._transcribe_speculatively()
         elif cue is Cue.ENDED:
             self._turn_ended()
@@ -261,6 +266,7 @@ class Call:
 
     async def _answer(self, transcribing: asyncio.Task[str], timings: Timings) -> None:
         self._playback = self._keeper = None
+        self._talked_over = False
         self._transcribing = transcribing
         try:
             parts = [self._carried, *[await t for t in self._earlier], await transcribing]
@@ -326,6 +332,7 @@ class Call:
         """The person talks over the reply: its audio stops now; a reply still being
         written is cancelled, and kept as far as it was heard."""
         self.observers.barge_in()
+        self._talked_over = True
         if self._playback is not None:
             self._playback.barge_in()
         elif self._transcribing is not None and self._transcribing not in self._earlier:
