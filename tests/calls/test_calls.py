@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from confidant.runtime import Runtime
+from tests.app.test_metrics import grew, scrape
 from tests.calls.peer import Caller, call
 from tests.helpers import Account, assert_error, register
 from tests.voice.speech import spoken
@@ -58,9 +59,11 @@ async def test_a_spoken_question_is_heard_answered_aloud_and_kept(
     hang_up_after: list[Caller],
 ) -> None:
     account, chat_id = caller_chat
+    before = await scrape(client)
     caller = await call(client, account.headers, chat_id)
     hang_up_after.append(caller)
     assert runtime.calls.active == 1
+    assert (await scrape(client)).value("confidant:calls_active") == 1
     caller.mic.say(spoken("I feel tired today"))
     transcript = await caller.event("transcript", final=True)
     assert {"tired", "today"} <= set(transcript["text"].lower().split())
@@ -81,6 +84,10 @@ async def test_a_spoken_question_is_heard_answered_aloud_and_kept(
     assert response.status_code == 204
     await caller.event("ended")
     assert runtime.calls.active == 0
+    after = await scrape(client)
+    assert after.value("confidant:calls_active") == 0
+    assert grew(before, after, "confidant:call_voice_to_voice_seconds_count") == 1
+    assert grew(before, after, "confidant:call_time_to_first_audio_seconds_count") == 1
 
 
 async def test_talking_over_the_reply_stops_it_and_keeps_what_was_said(
@@ -90,6 +97,7 @@ async def test_talking_over_the_reply_stops_it_and_keeps_what_was_said(
     hang_up_after: list[Caller],
 ) -> None:
     account, chat_id = caller_chat
+    before = await scrape(client)
     caller = await call(client, account.headers, chat_id)
     hang_up_after.append(caller)
     caller.mic.say(spoken("tell me a story"))
@@ -105,6 +113,7 @@ async def test_talking_over_the_reply_stops_it_and_keeps_what_was_said(
         return any(m["role"] == "assistant" and m.get("interrupted") for m in kept)
 
     await wait_for(interrupted_reply_kept)
+    assert grew(before, await scrape(client), "confidant:call_barge_ins_total") == 1
     kept = await messages(client, account, chat_id)
     reply = next(m for m in kept if m["role"] == "assistant")
     deltas = " ".join(e["text"] for e in caller.events if e["type"] == "delta")
