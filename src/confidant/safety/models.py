@@ -19,5 +19,5 @@ class SafetyEvent(Base):
     category: Mapped[str] = mapped_column(String(32))
     detector: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str | None] = mapped_column(String(16), doc="high | moderate")
-    channel: Mapped[str] = mapped_column(String(16))  # chat | query | openai | assessment
+    channel: Mapped[str] = mapped_column(String(16))  # chat voice call query openai assessment
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
