@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from confidant.auth.models import User
+from confidant.calls import service as calls_service
 from confidant.runtime import Runtime
 from tests.app.test_metrics import grew, scrape
 from tests.calls.peer import Caller, call
@@ -234,3 +236,30 @@ async def test_the_call_config_names_the_ice_servers(client: httpx.AsyncClient) 
     body = response.json()
     assert body["iceServers"] == []
     assert body["minPauseSeconds"] <= body["defaultPauseSeconds"] <= body["maxPauseSeconds"]
+
+
+async def test_the_pause_tolerance_is_a_bounded_preference_the_next_call_uses(
+    client: httpx.AsyncClient, runtime: Runtime, caller_chat: tuple[Account, str]
+) -> None:
+    account, _ = caller_chat
+    for bad in (0.4, 3.5, "1"):
+        refused = await client.patch(
+            "/api/users/me",
+            json={"preferences": {"callPauseSeconds": bad}},
+            headers=account.headers,
+        )
+        assert_error(refused, 422)
+    me = (await client.get("/api/users/me", headers=account.headers)).json()
+    assert me["preferences"]["callPauseSeconds"] == 0.8
+    for prefs, expected in (
+        ({"callPauseSeconds": 1.5}, 1.5),
+        ({"callNeverInterrupt": True}, 3.0),
+    ):
+        patched = await client.patch(
+            "/api/users/me", json={"preferences": prefs}, headers=account.headers
+        )
+        assert patched.status_code == 200, patched.text
+        async with runtime.db.transaction() as session:
+            user = await session.get(User, account.user_id)
+            assert user is not None
+            assert calls_service.turn_detector(user).end_of_turn_seconds == expected

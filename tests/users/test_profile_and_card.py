@@ -27,6 +27,8 @@ async def test_profile_preferences_and_stats(client: httpx.AsyncClient) -> None:
         "timeZone": "UTC",
         "rememberChats": True,
         "autoFineTune": True,
+        "callPauseSeconds": 0.8,
+        "callNeverInterrupt": False,
     }
     assert me["stats"] == {"streakDays": 0, "level": 1, "xp": 0}
 

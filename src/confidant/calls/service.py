@@ -55,7 +55,8 @@ def _check_offer(sdp: str) -> None:
         raise BadOffer(f"The offer has no data channel: open one named {'events'!r}")
 
 
-def _detector(user: User) -> TurnDetector:
+def turn_detector(user: User) -> TurnDetector:
+    """Turn-taking by the person's own pause tolerance."""
     preferences = Preferences(**user.preferences)
     pause = end_of_turn_seconds(preferences.call_pause_seconds, preferences.call_never_interrupt)
     return TurnDetector(end_of_turn_seconds=pause)
@@ -76,7 +77,7 @@ async def _answer(rt: Runtime, user: User, offer: CallOffer) -> CallAnswer:
     servers = [RTCIceServer(**s.model_dump(exclude_none=True)) for s in ice_servers(rt)]
     pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
     call = Call(
-        rt, user, offer.chat_id, pc, vads.make_vad(rt.settings.call_vad), _detector(user),
+        rt, user, offer.chat_id, pc, vads.make_vad(rt.settings.call_vad), turn_detector(user),
         rt.calls.observers, rt.calls.discard,
     )  # fmt: skip
     _wire(pc, call)
