@@ -14,7 +14,7 @@ test('landing: what Confidant is, and a guest chat at once (under the CSP, with 
   await page.getByRole('button', { name: 'Continue as guest' }).click()
   await expect(page).toHaveURL(/\/chat\/[\w-]+$/)
   await expect(page.getByRole('log', { name: 'Conversation' })).toBeVisible()
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Dashboard', 'Chat', 'Diary', 'Check-ins', 'Mood & habits', 'My companion', 'Medical card', 'Settings'])
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Dashboard', 'Chat', 'Diary', 'Check-ins', 'Mood & habits', 'My companion', 'Medical card', 'Settings', 'Privacy'])
   await expect(page).toHaveTitle(/^Confidant — Chat/)
   await check(page, 'chat-empty')
   // the one expected failure: resuming with no refresh cookie yet answers 401
@@ -166,7 +166,7 @@ test('Vietnamese: the whole page follows the language, <html lang> too', async (
   await expect(page).toHaveTitle('Confidant — Chào mừng')
   await page.getByRole('button', { name: 'Tiếp tục với tư cách khách' }).click()
   await expect(page.getByRole('log', { name: 'Cuộc trò chuyện' })).toBeVisible()
-  await expect(page.getByRole('navigation', { name: 'Chính' }).getByRole('link')).toHaveText(['Tổng quan', 'Trò chuyện', 'Nhật ký', 'Tự đánh giá', 'Tâm trạng & thói quen', 'Người bạn của tôi', 'Thẻ y tế', 'Cài đặt'])
+  await expect(page.getByRole('navigation', { name: 'Chính' }).getByRole('link')).toHaveText(['Tổng quan', 'Trò chuyện', 'Nhật ký', 'Tự đánh giá', 'Tâm trạng & thói quen', 'Người bạn của tôi', 'Thẻ y tế', 'Cài đặt', 'Quyền riêng tư'])
   await expect(page.getByRole('textbox', { name: 'Tin nhắn' })).toBeVisible()
   await check(page, 'chat-vi')
 })

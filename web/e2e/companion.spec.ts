@@ -16,10 +16,14 @@ test('my companion: start a fine-tune and cancel it by keyboard; automatic fine-
   await createAccount(page, 'Khoa', email, PASSWORD)
   const headers = await bearer(request, email)
   expect((await request.patch('/api/users/me', { headers, data: { preferences: { autoFineTune: false } } })).ok()).toBe(true)
-  for (const [date, text] of [
-    ['2025-04-01', 'Took the early bus and watched the city wake up. I like the quiet before work.'],
-    ['2025-04-02', 'Cooked pho with my brother; we argued about the broth and laughed a lot.'],
-  ]) {
+  // enough writing that the fine-tune takes many steps, so it is still training when cancelled
+  const days = [
+    'Took the early bus and watched the city wake up. I like the quiet before work.',
+    'Cooked pho with my brother; we argued about the broth and laughed a lot.',
+  ]
+  for (let day = 1; day <= 40; day++) {
+    const date = new Date(Date.UTC(2025, 2, day)).toISOString().slice(0, 10)
+    const text = `${days[day % 2]} Day ${day}: a walk by the river, a call with my mother, an early night.`
     expect((await request.post('/api/diary', { headers, data: { date, text } })).status()).toBe(201)
   }
   await page.reload()

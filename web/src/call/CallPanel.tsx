@@ -79,6 +79,13 @@ export function CallPanel({ chatId }: { chatId?: string }) {
   const pauseId = useId()
   const [pause, setPause] = useState(me?.preferences.callPauseSeconds ?? 0.8)
   const [patient, setPatient] = useState(me?.preferences.callNeverInterrupt ?? false)
+  const savedPause = me?.preferences.callPauseSeconds
+  const savedPatient = me?.preferences.callNeverInterrupt
+  useEffect(() => {
+    // the profile may arrive after the panel: show what is saved once it does
+    if (savedPause !== undefined) setPause(savedPause)
+    if (savedPatient !== undefined) setPatient(savedPatient)
+  }, [savedPause, savedPatient])
 
   const savePreference = useMutation({
     mutationFn: (preferences: { callPauseSeconds?: number; callNeverInterrupt?: boolean }) =>
