@@ -268,9 +268,12 @@ async def phase_concurrency(url: str, wavs: list[bytes], max_calls: int, turns: 
             if time.monotonic() > until:
                 print("  (phase time used up)")
                 break
-            results = await asyncio.gather(
-                *(talk(http, wavs[i:] + wavs[:i], turns, until) for i in range(calls))
+            outcomes = await asyncio.gather(
+                *(talk(http, wavs[i:] + wavs[:i], turns, until) for i in range(calls)),
+                return_exceptions=True,
             )
+            # a call the server could not even set up (a timeout under load) is all lost
+            results = [o if isinstance(o, Figures) else Figures(lost=turns) for o in outcomes]
             v2v = [t.voice_to_voice for f in results for t in f.turns]
             lost = sum(f.lost for f in results)
             ok = bool(v2v) and pct(v2v, 95) <= 2.5 and lost == 0
