@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router'
 import type { TFunction } from 'i18next'
 import { ApiError, request } from '../api/client'
 import { describeError } from '../api/errors'
+import { downloadMyData } from '../api/export'
 import { forgetAccount } from '../auth/accounts'
 import { useAuth } from '../auth/AuthProvider'
 import { Button, ErrorText, Field, PageHeading } from '../components/ui'
@@ -282,17 +283,7 @@ function AuditTrail({ keyState, onRepinned }: { keyState: KeyState | undefined; 
 function DownloadData() {
   const { t } = useTranslation()
   const download = useMutation({
-    mutationFn: async () => {
-      const response = await request<Response>('/api/users/me/export', { raw: true })
-      const url = URL.createObjectURL(await response.blob())
-      const link = document.createElement('a')
-      link.href = url
-      link.download = `confidant-export-${new Date().toISOString().slice(0, 10)}.json`
-      document.body.append(link)
-      link.click()
-      link.remove()
-      setTimeout(() => URL.revokeObjectURL(url), 10_000)
-    },
+    mutationFn: downloadMyData,
   })
   return (
     <>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { request } from '../api/client'
 import { describeError } from '../api/errors'
+import { downloadMyData } from '../api/export'
 import type { Me, Preferences, SessionInfo } from '../api/types'
 import { useAuth } from '../auth/AuthProvider'
 import { Button, Checkbox, ErrorText, Field, FileButton, PageHeading } from '../components/ui'
@@ -345,17 +346,7 @@ function ApiKeys() {
 function Export() {
   const { t } = useTranslation()
   const download = useMutation({
-    mutationFn: async () => {
-      const response = await request<Response>('/api/users/me/export', { raw: true })
-      const url = URL.createObjectURL(await response.blob())
-      const link = document.createElement('a')
-      link.href = url
-      link.download = `confidant-export-${new Date().toISOString().slice(0, 10)}.json`
-      document.body.append(link)
-      link.click()
-      link.remove()
-      setTimeout(() => URL.revokeObjectURL(url), 10_000)
-    },
+    mutationFn: downloadMyData,
   })
   return (
     <div className="flex flex-col gap-2">
