@@ -49,10 +49,6 @@ class Microphone(MediaStreamTrack):
         self._queue.append(pcm.samples)
         return pcm.seconds
 
-    @property
-    def talking(self) -> bool:
-        return bool(self._queue) or len(self._current) > 0
-
     def _next_clip(self) -> None:
         self._current = self._queue.popleft()
         loud = np.flatnonzero(np.abs(self._current) > SPEECH_LEVEL)
