@@ -28,6 +28,8 @@ ME = "GET /api/users/me (Confidant, default settings)"
 BARE = "GET /bare (bare FastAPI, constant JSON)"
 UNCACHED = "GET /api/users/me (read cache off: DB + decrypt)"
 
+START_LIMIT_S = 120  # a loaded 2-core machine takes a while to import the app
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -57,7 +59,7 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
     ] + (["--factory"] if factory else [])
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_LIMIT_S
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
@@ -69,7 +71,12 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
         yield process.pid
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print(f"{app} on port {port} did not stop in 10 s after SIGTERM: killed")
+            process.kill()
+            process.wait()
 
 
 async def worker(

@@ -97,9 +97,10 @@ def print_rates(
         print(f"  {name:<18} {rate(values):.3f}  ({sum(values)}/{len(values)}){verdict}")
 
 
-async def turn_cost(rounds: int) -> None:
+async def turn_cost(rounds: int, model: str) -> None:
     """What the semantic layer adds to a chat turn: two servers on the same machine, one
-    with it and one without, asked in turn; the client's time to the first reply text."""
+    with it and one without, asked in turn; the client's time to the first reply text.
+    `model`: a tiny random model (the screen's share is largest) or the bundled one."""
     import httpx
 
     from bench.api import free_port, server
@@ -107,7 +108,9 @@ async def turn_cost(rounds: int) -> None:
     from confidant.llm.tiny import build_tiny_chat_model
 
     work = Path(tempfile.mkdtemp(prefix="confidant-screen-bench-"))
-    model_dir = build_tiny_chat_model(work / "tiny-model", context_window=2048)
+    model_dir = (
+        build_tiny_chat_model(work / "tiny-model", context_window=2048) if model == "tiny" else None
+    )
     samples: dict[str, list[float]] = {"with": [], "without": []}
     with contextlib.ExitStack() as stack:
         ports = {}
@@ -115,11 +118,12 @@ async def turn_cost(rounds: int) -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
             env.update(
                 CONFIDANT_DATA_DIR=str(work / name),
-                CONFIDANT_LLM_MODEL=str(model_dir),
                 CONFIDANT_LLM_MAX_NEW_TOKENS="8",
                 CONFIDANT_CRISIS_SEMANTIC="true" if name == "with" else "false",
                 PYTHONPATH=str(ROOT / "src"),
             )
+            if model_dir is not None:
+                env["CONFIDANT_LLM_MODEL"] = str(model_dir)
             command = [sys.executable, "-m", "confidant", "migrate"]
             subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True)
             ports[name] = free_port()
@@ -145,7 +149,8 @@ async def turn_cost(rounds: int) -> None:
                         samples[name].append(took)
     with_p50, without_p50 = (statistics.median(samples[n]) for n in ("with", "without"))
     added = with_p50 - without_p50
-    print(f"\nwhat the semantic layer adds to a chat turn ({len(samples['with'])} turns each)")
+    turns = len(samples["with"])
+    print(f"\nwhat the semantic layer adds to a chat turn ({turns} turns each, {model} model)")
     print(f"  client time to first reply text p50: with {with_p50:.1f} ms,", end=" ")
     print(f"without {without_p50:.1f} ms")
     verdict = mark(added <= TARGET_P50_MS)
@@ -160,9 +165,21 @@ def main() -> int:
         "--turn-cost", action="store_true", help="also time chat turns with and without it"
     )
     parser.add_argument(
+        "--turn-cost-only", action="store_true", help="time chat turns, screen no split"
+    )
+    parser.add_argument(
+        "--turn-cost-model",
+        choices=("tiny", "bundled"),
+        default="tiny",
+        help="the model the timed servers answer with (bundled: the default, SmolLM2-135M)",
+    )
+    parser.add_argument(
         "--show-misses", action="store_true", help="not on the test split: print ids"
     )
     args = parser.parse_args()
+    if args.turn_cost_only:
+        asyncio.run(turn_cost(TURN_COST_ROUNDS, args.turn_cost_model))
+        return 0
     items = load(args.split)
     screen = CrisisScreen.from_files(classifier=None if args.phrases_only else SemanticLayer())
     screen.preload()
@@ -225,7 +242,7 @@ def main() -> int:
     if args.show_misses and args.split != "test":
         print(f"\nwrong on {args.split}:", " ".join(misses))
     if args.turn_cost:
-        asyncio.run(turn_cost(TURN_COST_ROUNDS))
+        asyncio.run(turn_cost(TURN_COST_ROUNDS, args.turn_cost_model))
     return 0
 
 

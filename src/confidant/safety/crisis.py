@@ -254,19 +254,26 @@ class CrisisScreen:
     def screen(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
         """The signal in `text`, or in `text` read with the person's earlier messages
         (`history`, oldest first); None when there is none."""
+        return self.phrases_signal(text, history) or self.classifier_signal(text, history)
+
+    def phrases_signal(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
+        """What the phrases hear, in the message or as cues adding up over the turns:
+        a millisecond, so help for it never waits on the classifier."""
         reading = self._read(text)
         if reading.signal is not None:
             category, language = reading.signal
             return CrisisSignal(category, severity_of(category), "phrases", language)
-        judged = self._judge(text, self._since_last_signal(history))
-        if judged is not None and judged.crisis:
-            category = judged.category
-            return CrisisSignal(
-                category, severity_of(category), "classifier", detect_language(text)
-            )
         if reading.cues:
             return self._conversation(reading, history)
         return None
+
+    def classifier_signal(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
+        """What the classifier hears (tens of milliseconds); None without one."""
+        judged = self._judge(text, self._since_last_signal(history))
+        if judged is None or not judged.crisis:
+            return None
+        category = judged.category
+        return CrisisSignal(category, severity_of(category), "classifier", detect_language(text))
 
     def _since_last_signal(self, history: Sequence[str]) -> Sequence[str]:
         """The turns after the last one the phrases flagged: the classifier's window is
