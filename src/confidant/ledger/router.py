@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from confidant.app.deps import RuntimeDep
-from confidant.app.openapi import errors
+from confidant.app.openapi import error_response, errors
 from confidant.auth.dependencies import StreamingPrincipal
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.ledger import service, tiles
@@ -50,6 +50,11 @@ def _served_as(media_type: str, description: str) -> dict[int | str, dict[str, A
     }
 
 
+NOT_SIGNED = {
+    404: error_response(404)
+    | {"description": "Beyond the tree of the latest signed checkpoint (or no checkpoint yet)"}
+}
+
 TileLevel = Annotated[
     str, Path(pattern=r"^(0|[1-9][0-9]?)$", description="<L>: tree level 8 * L, 0..63")
 ]
@@ -84,7 +89,8 @@ async def signed_checkpoint(rt: RuntimeDep) -> PlainTextResponse:
     "/ledger/tile/entries/{index:path}",
     response_class=Response,
     responses=_served_as(OCTETS, "The leaves of a level-0 tile, uint16-length-prefixed")
-    | errors(403),
+    | errors(403)
+    | NOT_SIGNED,
 )
 async def entry_bundle(principal: StreamingPrincipal, rt: RuntimeDep, index: TileIndex) -> Response:
     """A tlog-tiles entry bundle; administrators only (users: `/api/users/me/audit`)."""
@@ -96,7 +102,7 @@ async def entry_bundle(principal: StreamingPrincipal, rt: RuntimeDep, index: Til
 @router.get(
     "/ledger/tile/{level}/{index:path}",
     response_class=Response,
-    responses=_served_as(OCTETS, "The tile's hashes, 32 bytes each"),
+    responses=_served_as(OCTETS, "The tile's hashes, 32 bytes each") | NOT_SIGNED,
 )
 async def hash_tile(rt: RuntimeDep, level: TileLevel, index: TileIndex) -> Response:
     """A tlog-tiles hash tile (height 8) that the latest signed checkpoint covers."""
