@@ -50,7 +50,7 @@ def _served_as(media_type: str, description: str) -> dict[int | str, dict[str, A
     }
 
 
-NOT_SIGNED = {
+NOT_SIGNED: dict[int | str, dict[str, Any]] = {
     404: error_response(404)
     | {"description": "Beyond the tree of the latest signed checkpoint (or no checkpoint yet)"}
 }
