@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from confidant.app.deps import RuntimeDep
 from confidant.app.openapi import error_response, errors
+from confidant.app.web import IMMUTABLE, REVALIDATE
 from confidant.auth.dependencies import StreamingPrincipal
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from confidant.ledger import service, tiles
@@ -32,10 +33,10 @@ router = APIRouter(tags=["ledger"])
 TreeSize = Annotated[int, Query(ge=0, le=2**62)]
 HASH_PATTERN = r"^(0[xX])?[0-9a-fA-F]{64}$"  # what service.parse_hash reads
 
-IMMUTABLE = "public, max-age=31536000, immutable"  # a full tile never changes
-PARTIAL = "public, max-age=60"  # a partial one neither, but the full tile replaces it
-PRIVATE = "private, no-store"
-REVALIDATE = "no-cache"
+# A full tile never changes (IMMUTABLE). A partial one does not either, but it is the tree's
+# edge for a moment: clients move on to wider ones, and the spec lets a log drop it.
+PARTIAL = "public, max-age=60"
+PRIVATE = "private, no-store"  # entry bundles name pseudonyms
 OCTETS = "application/octet-stream"
 
 
