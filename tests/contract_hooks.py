@@ -26,7 +26,9 @@ ENDS_THE_CALLER = {
 }
 # Called by an administrator who has written nothing: a fine-tune for them is refused
 # (409) before any training, and one for another user is a 404 for any id but a real one.
-ADMIN_ONLY = {("POST", "/api/models/fine-tune")}
+# The ledger's entry bundles answer a user 403 whatever is asked: an administrator's
+# calls reach the bundles themselves.
+ADMIN_ONLY = {("POST", "/api/models/fine-tune"), ("GET", "/ledger/tile/entries/{index}")}
 
 
 def token_for(method: str, path: str, security: list[dict[str, Any]]) -> str | None:

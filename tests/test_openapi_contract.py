@@ -215,6 +215,8 @@ PUBLIC = [
     ("get", "/api/ledger/checkpoint"),
     ("get", "/api/ledger/proof/inclusion"),
     ("get", "/api/ledger/proof/consistency"),
+    ("get", "/ledger/checkpoint"),
+    ("get", "/ledger/tile/{level}/{index}"),
     ("get", "/api/cards/{token}"),
     ("get", "/api/users/{user_id}/avatar"),
     ("get", "/api/assessments"),

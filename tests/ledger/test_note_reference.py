@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,25 +10,15 @@ import httpx
 import pytest
 
 from confidant.runtime import Runtime
-from tests.conftest import required_in_ci
 from tests.helpers import register
+from tests.ledger import golang
 
 NOTECHECK = Path(__file__).parent / "notecheck"
-GOPATH = "/usr/share/gocode"  # where golang-golang-x-mod-dev puts golang.org/x/mod
 
 
 @pytest.fixture(scope="module")
 def notecheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    if go is None or not (Path(GOPATH) / "src/golang.org/x/mod/sumdb/note").is_dir():
-        required_in_ci("go or golang-golang-x-mod-dev is not installed (make installs them)")
-    binary = tmp_path_factory.mktemp("notecheck") / "notecheck"
-    cache = tmp_path_factory.mktemp("gocache")
-    env = {**os.environ, "GOPATH": GOPATH, "GO111MODULE": "off", "GOCACHE": str(cache)}
-    subprocess.run(
-        [go, "build", "-o", str(binary), "."], cwd=NOTECHECK, env=env, check=True, timeout=300
-    )
-    return binary
+    return golang.build(NOTECHECK, tmp_path_factory)
 
 
 def reference_open(

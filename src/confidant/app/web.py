@@ -45,7 +45,7 @@ REVALIDATE = "no-cache"
 # Every first path segment the API answers under; tests/app/test_web.py checks that every
 # route of the app is under one of these, so a new one cannot be shadowed by the client.
 API_SEGMENTS = frozenset(
-    {"api", "v1", "ws", "docs", "redoc", "openapi.json", "metrics", "healthz", "readyz"}
+    {"api", "v1", "ws", "ledger", "docs", "redoc", "openapi.json", "metrics", "healthz", "readyz"}
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 

@@ -20,7 +20,8 @@ from confidant.ledger.store import PendingLeaf
 if TYPE_CHECKING:
     from confidant.ledger.log import Ledger
 
-RECORDED_PREFIXES = ("/api/", "/v1/")
+# Entry bundles too: an administrator reading pseudonyms and times is itself on record.
+RECORDED_PREFIXES = ("/api/", "/v1/", "/ledger/tile/entries/")
 EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 

@@ -1,17 +1,20 @@
-"""HTTP for the ledger: checkpoints, proofs and the caller's own trail."""
+"""HTTP for the ledger: checkpoints, proofs and the caller's own trail, and the log as
+C2SP tlog-tiles under /ledger/ (the checkpoint's origin names that prefix)."""
 
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse, Response
 
 from confidant.app.deps import RuntimeDep
-from confidant.app.openapi import errors
+from confidant.app.openapi import error_response, errors
+from confidant.app.web import IMMUTABLE, REVALIDATE
 from confidant.auth.dependencies import StreamingPrincipal
 from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from confidant.ledger import service
+from confidant.ledger import service, tiles
 from confidant.ledger.schemas import (
     AnchorOut,
     AuditItem,
@@ -30,11 +33,84 @@ router = APIRouter(tags=["ledger"])
 TreeSize = Annotated[int, Query(ge=0, le=2**62)]
 HASH_PATTERN = r"^(0[xX])?[0-9a-fA-F]{64}$"  # what service.parse_hash reads
 
+# A full tile never changes (IMMUTABLE). A partial one does not either, but it is the tree's
+# edge for a moment: clients move on to wider ones, and the spec lets a log drop it.
+PARTIAL = "public, max-age=60"
+PRIVATE = "private, no-store"  # entry bundles name pseudonyms
+OCTETS = "application/octet-stream"
+
+
+def _served_as(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    schema = {"type": "string"} | ({"format": "binary"} if media_type == OCTETS else {})
+    return {
+        200: {
+            "description": description,
+            "content": {media_type: {"schema": schema}},
+            "headers": {"Cache-Control": {"schema": {"type": "string"}}},
+        }
+    }
+
+
+NOT_SIGNED: dict[int | str, dict[str, Any]] = {
+    404: error_response(404)
+    | {"description": "Beyond the tree of the latest signed checkpoint (or no checkpoint yet)"}
+}
+
+TileLevel = Annotated[
+    str, Path(pattern=r"^(0|[1-9][0-9]?)$", description="<L>: tree level 8 * L, 0..63")
+]
+TileIndex = Annotated[
+    str,
+    Path(
+        pattern=r"^(x[0-9]{3}/)*[0-9]{3}(\.p/[1-9][0-9]{0,2})?$",
+        description="<N>[.p/<W>]: groups of three digits, 'x' before all but the last "
+        "(1234067 is x001/x234/067); .p/<W> for a partial tile of W (1..255) hashes",
+    ),
+]
+
 
 @router.get("/api/ledger/checkpoint", response_model=CheckpointOut, responses=errors(404))
 async def checkpoint(rt: RuntimeDep) -> CheckpointOut:
     """The latest signed checkpoint and the key that verifies it."""
     return _checkpoint_out(rt, await service.latest_checkpoint(rt))
+
+
+@router.get(
+    "/ledger/checkpoint",
+    response_class=PlainTextResponse,
+    responses=_served_as("text/plain", "The latest checkpoint: a C2SP signed note") | errors(404),
+)
+async def signed_checkpoint(rt: RuntimeDep) -> PlainTextResponse:
+    """The latest signed checkpoint as C2SP tlog-tiles serves it, byte for byte."""
+    row = await service.latest_checkpoint(rt)
+    return PlainTextResponse(row.note, headers={"Cache-Control": REVALIDATE})
+
+
+@router.get(
+    "/ledger/tile/entries/{index:path}",
+    response_class=Response,
+    responses=_served_as(OCTETS, "The leaves of a level-0 tile, uint16-length-prefixed")
+    | errors(403)
+    | NOT_SIGNED,
+)
+async def entry_bundle(principal: StreamingPrincipal, rt: RuntimeDep, index: TileIndex) -> Response:
+    """A tlog-tiles entry bundle; administrators only (users: `/api/users/me/audit`)."""
+    tile = tiles.entries_tile_at(index)
+    data = await tiles.entry_bundle(rt, tile, caller_is_admin=principal.is_admin)
+    return Response(data, media_type=OCTETS, headers={"Cache-Control": PRIVATE})
+
+
+@router.get(
+    "/ledger/tile/{level}/{index:path}",
+    response_class=Response,
+    responses=_served_as(OCTETS, "The tile's hashes, 32 bytes each") | NOT_SIGNED,
+)
+async def hash_tile(rt: RuntimeDep, level: TileLevel, index: TileIndex) -> Response:
+    """A tlog-tiles hash tile (height 8) that the latest signed checkpoint covers."""
+    tile = tiles.hash_tile_at(level, index)
+    data = await tiles.hash_tile(rt, tile)
+    cache = PARTIAL if tile.is_partial else IMMUTABLE
+    return Response(data, media_type=OCTETS, headers={"Cache-Control": cache})
 
 
 @router.get(

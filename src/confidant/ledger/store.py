@@ -106,6 +106,38 @@ def _nodes_statement(leaves: int, inner: int) -> TextClause:
     )
 
 
+def read_level(connection: Connection, level: int, start: int, end: int) -> list[bytes]:
+    """The hashes of the nodes (level, start) .. (level, end - 1) in order, in one range
+    read on the table's key: leaf hashes at level 0, stored nodes above. Raises
+    MissingNodes when the tree has fewer."""
+    if level == 0:
+        query = select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash).where(
+            LedgerLeaf.leaf_index >= start, LedgerLeaf.leaf_index < end
+        )
+    else:
+        query = select(LedgerNode.position, LedgerNode.hash).where(
+            LedgerNode.level == level, LedgerNode.position >= start, LedgerNode.position < end
+        )
+    found = {int(position): bytes(digest) for position, digest in connection.execute(query)}
+    return _in_order(found, level, start, end)
+
+
+def read_leaf_data(connection: Connection, start: int, end: int) -> list[bytes]:
+    """The canonical bytes of leaves start .. end - 1, in order."""
+    query = select(LedgerLeaf.leaf_index, LedgerLeaf.data).where(
+        LedgerLeaf.leaf_index >= start, LedgerLeaf.leaf_index < end
+    )
+    found = {int(index): bytes(data) for index, data in connection.execute(query)}
+    return _in_order(found, 0, start, end)
+
+
+def _in_order(found: dict[int, bytes], level: int, start: int, end: int) -> list[bytes]:
+    missing = [(level, position) for position in range(start, end) if position not in found]
+    if missing:
+        raise MissingNodes(missing)
+    return [found[position] for position in range(start, end)]
+
+
 def load_frontier(connection: Connection, size: int) -> merkle.Frontier:
     return merkle.Frontier.load(size, read_nodes(connection, merkle.root_nodes(size)))
 
