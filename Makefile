@@ -34,7 +34,8 @@ check: install-dev lint typecheck pytest-fast web-check
 
 # Debian packages the build needs; installed only when missing.
 # python3-venv for the virtual environment; espeak-ng is the offline text-to-speech engine;
-# Go and golang.org/x/mod check our signed checkpoints with the reference note verifier;
+# Go and golang.org/x/mod (sumdb/note, sumdb/tlog) check our signed checkpoints and tiles as
+# an independent tlog client would;
 # chromium runs the web client's end-to-end tests. (Node.js is not among them: Debian 12's
 # own nodejs is 18, too old for the web client; `make web` says what to install.)
 system-deps:
