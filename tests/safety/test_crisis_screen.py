@@ -281,6 +281,41 @@ def test_a_failing_classifier_leaves_the_phrases_to_screen() -> None:
     assert signal.source == "phrases"
 
 
+# Each is heard by a pattern the classifier supersedes (see safety/crisis.py).
+SUPERSEDED = [
+    "ya no puedo más con todo esto",
+    "ich schaffe es nicht mehr",
+    "ich fühle mich so leer",
+    "je n'en peux plus",
+]
+
+
+@pytest.mark.parametrize("text", SUPERSEDED)
+def test_superseded_patterns_flag_only_without_a_working_classifier(text: str) -> None:
+    alone = CrisisScreen.from_files().screen(text)
+    assert alone is not None
+    assert alone.category == "hopelessness"
+    heard_nothing = CrisisScreen.from_files(classifier=ZorpClassifier())
+    assert heard_nothing.phrases_signal(text) is None
+    assert heard_nothing.screen(text) is None
+    failing = CrisisScreen.from_files(classifier=ZorpClassifier(fails=True))
+    assert failing.phrases_signal(text) is None
+    signal = failing.screen(text)
+    assert signal is not None
+    assert (signal.category, signal.source) == ("hopelessness", "phrases")
+
+
+def test_explicit_words_are_never_left_to_the_classifier() -> None:
+    screen = CrisisScreen.from_files(classifier=ZorpClassifier())
+    for text in (
+        "Tôi muốn chết",
+        "quiero morir",
+        "je n'en peux plus de vivre",
+        "ya no puedo más con la vida",
+    ):
+        assert screen.phrases_signal(text) is not None, text
+
+
 def test_resources_with_one_argument_keep_their_behaviour() -> None:
     assert "988" in SCREEN.resources_for("en-US")
     assert "116 123" in SCREEN.resources_for("en-GB")

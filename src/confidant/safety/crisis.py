@@ -54,6 +54,13 @@ three (0.85) or four (0.6 x 0.32 + 0.6 = 0.79). One message with two weak cues (
 flags on its own. An earlier turn that held a signal of its own counts 1.0, so a weak
 cue right after a flagged turn flags again (the caller records a signal once a turn).
 
+**Superseded patterns.** A file's ``superseded`` lists, by category, patterns that flag
+only when the screen has no classifier or its classifier fails: on the fifteen writers'
+files (``bench/data/crisis_eval/extra``, with the classifier trained without the writer
+it was asked about) the classifier heard every crisis message each of them caught, while
+each alone raised three or more false alarms ("ya no puedo más con la plancha", "me
+muero de hambre"). Only moderate categories, never the explicit words for suicide.
+
 **The classifier** (``CrisisScreen.classifier``, the semantic layer of
 ``safety/semantic.py`` in the service) judges every message with its earlier turns. It is
 asked only when the phrases hear nothing, so help for what they hear never waits on a
@@ -159,6 +166,7 @@ class _Language:
     code: str
     benign: re.Pattern[str] | None
     categories: tuple[tuple[str, re.Pattern[str]], ...]
+    superseded: tuple[tuple[str, re.Pattern[str]], ...]  # see the module docstring
     weak: tuple[tuple[str, re.Pattern[str]], ...]
     no_local_line: str | None
     person: re.Pattern[str] | None = None  # groups "third" and "first"
@@ -187,13 +195,8 @@ def _combine(patterns: Sequence[str], macros: Mapping[str, str]) -> re.Pattern[s
 
 def _compile_language(code: str, data: Mapping[str, object]) -> _Language:
     macros = {str(k): str(v) for k, v in _mapping(data.get("macros")).items()}
-    categories = []
-    for category, patterns in _mapping(data.get("categories")).items():
-        if category not in CATEGORIES:
-            raise ValueError(f"crisis_{code}.json: unknown category {category!r}")
-        if (compiled := _combine(_strings(patterns), macros)) is not None:
-            categories.append((category, compiled))
-    categories.sort(key=lambda item: CATEGORIES.index(item[0]))
+    categories = _compile_categories(code, data.get("categories"), macros)
+    superseded = _compile_categories(code, data.get("superseded"), macros)
     weak = []
     for category, patterns in _mapping(data.get("weak")).items():
         if (compiled := _combine(_strings(patterns), macros)) is not None:
@@ -204,7 +207,8 @@ def _compile_language(code: str, data: Mapping[str, object]) -> _Language:
     return _Language(
         code=code,
         benign=_combine(_strings(data.get("benign")), macros),
-        categories=tuple(categories),
+        categories=categories,
+        superseded=superseded,
         weak=tuple(weak),
         no_local_line=notice if isinstance(notice, str) else None,
         person=_people(third, first),
@@ -212,6 +216,20 @@ def _compile_language(code: str, data: Mapping[str, object]) -> _Language:
         context=_words([_expand(p, macros) for p in _strings(data.get("context"))]),
         objects=frozenset(_strings(data.get("object_markers"))),
     )
+
+
+def _compile_categories(
+    code: str, listed: object, macros: Mapping[str, str]
+) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each category's patterns as one expression, highest severity first."""
+    categories = []
+    for category, patterns in _mapping(listed).items():
+        if category not in CATEGORIES:
+            raise ValueError(f"crisis_{code}.json: unknown category {category!r}")
+        if (compiled := _combine(_strings(patterns), macros)) is not None:
+            categories.append((category, compiled))
+    categories.sort(key=lambda item: CATEGORIES.index(item[0]))
+    return tuple(categories)
 
 
 def _people(third: re.Pattern[str] | None, first: re.Pattern[str] | None) -> re.Pattern[str] | None:
@@ -232,6 +250,7 @@ class _Reading:
 
     signal: tuple[str, str] | None  # (category, language)
     cues: tuple[tuple[str, str], ...]  # (category, language) per weak cue
+    superseded: tuple[str, str] | None = None  # a superseded pattern's (category, language)
 
 
 class CrisisScreen:
@@ -261,16 +280,23 @@ class CrisisScreen:
         a millisecond, so help for it never waits on the classifier."""
         reading = self._read(text)
         if reading.signal is not None:
-            category, language = reading.signal
-            return CrisisSignal(category, severity_of(category), "phrases", language)
+            return _signal(reading.signal, "phrases")
+        if reading.superseded is not None and self.classifier is None:
+            return _signal(reading.superseded, "phrases")
         if reading.cues:
             return self._conversation(reading, history)
         return None
 
     def classifier_signal(self, text: str, history: Sequence[str] = ()) -> CrisisSignal | None:
-        """What the classifier hears (tens of milliseconds); None without one."""
-        judged = self._judge(text, self._since_last_signal(history))
-        if judged is None or not judged.crisis:
+        """What the classifier hears (tens of milliseconds); None without one. When it
+        fails, the patterns it supersedes screen in its place."""
+        if self.classifier is None:
+            return None
+        judged = self._judge(self.classifier, text, self._since_last_signal(history))
+        if judged is None:
+            superseded = self._read(text).superseded
+            return _signal(superseded, "phrases") if superseded is not None else None
+        if not judged.crisis:
             return None
         category = judged.category
         return CrisisSignal(category, severity_of(category), "classifier", detect_language(text))
@@ -283,12 +309,12 @@ class CrisisScreen:
                 return history[index + 1 :]
         return history
 
-    def _judge(self, text: str, history: Sequence[str]) -> Judgement | None:
-        """The classifier's reading; a classifier that fails leaves the phrases to it."""
-        if self.classifier is None:
-            return None
+    def _judge(
+        self, classifier: CrisisClassifier, text: str, history: Sequence[str]
+    ) -> Judgement | None:
+        """The classifier's reading; None when it fails."""
         try:
-            return self.classifier.judge(text, history)
+            return classifier.judge(text, history)
         except Exception:
             logger.exception("the crisis classifier failed; the phrases screen alone")
             return None
@@ -322,14 +348,28 @@ class CrisisScreen:
 
     def _read_uncached(self, text: str) -> _Reading:
         normal = normalise(text)
-        cleaned = {}
-        for language in self._languages:
-            cleaned[language.code] = (
+        cleaned = {
+            language.code: (
                 language.benign.sub(" ~ ", normal) if language.benign is not None else normal
             )
+            for language in self._languages
+        }
+        signal = self._first_heard(cleaned, superseded=False)
+        if signal is not None:
+            return _Reading(signal, ())
+        cues = []
+        for language in self._languages:
+            for category, pattern in language.weak:
+                cues += [(category, language.code)] * len(
+                    pattern.findall(cleaned[language.code])[:2]
+                )
+        return _Reading(None, tuple(cues[:2]), self._first_heard(cleaned, superseded=True))
+
+    def _first_heard(self, cleaned: Mapping[str, str], superseded: bool) -> tuple[str, str] | None:
+        """The (category, language) of the most severe match about the writer."""
         best: tuple[int, str, str] | None = None
         for language in self._languages:
-            for category, pattern in language.categories:
+            for category, pattern in language.superseded if superseded else language.categories:
                 rank = CATEGORIES.index(category)
                 if best is not None and rank >= best[0]:
                     break
@@ -339,15 +379,7 @@ class CrisisScreen:
                 ):
                     best = (rank, category, language.code)
                     break
-        if best is not None:
-            return _Reading((best[1], best[2]), ())
-        cues = []
-        for language in self._languages:
-            for category, pattern in language.weak:
-                cues += [(category, language.code)] * len(
-                    pattern.findall(cleaned[language.code])[:2]
-                )
-        return _Reading(None, tuple(cues[:2]))
+        return (best[1], best[2]) if best is not None else None
 
     def resources_for(self, locale: str | None, text_language: str | None = None) -> str:
         """Resources for `en-GB`, else for `en`, else the international default. With
@@ -429,6 +461,11 @@ def _about_the_writer(language: _Language, text: str, match: re.Match[str]) -> b
             continue
         last = found
     return last is None or last.lastgroup != "third"
+
+
+def _signal(heard: tuple[str, str], source: str) -> CrisisSignal:
+    category, language = heard
+    return CrisisSignal(category, severity_of(category), source, language)
 
 
 def _turn_score(reading: _Reading) -> float:
