@@ -78,7 +78,7 @@ async def test_a_full_data_dir_refuses_writes_cleanly_and_damages_nothing(
             for entry_id in stored:
                 read = await http.get(f"/api/diary/{entry_id}", headers=account.headers)
                 assert read.status_code == 200, read.text
-                assert read.json()["text"].endswith(ENTRY_TEXT)
+                assert read.json()["text"].endswith(ENTRY_TEXT.strip())
             found = await http.get("/api/search", headers=account.headers, params={"q": "herons"})
             assert found.status_code == 200, found.text
             assert found.json()["results"]

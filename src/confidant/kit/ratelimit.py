@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from confidant.kit.errors import RateLimiterUnavailable
@@ -100,8 +102,13 @@ class RedisLimiter:
     while Redis cannot be reached every call raises `RateLimiterUnavailable`."""
 
     def __init__(self, url: str, timeout: float = 2.0, prefix: str = "confidant:rl:") -> None:
+        # One immediate retry (a pooled connection Redis closed on a restart), not the
+        # client's default backoff, which would hold a sign-in for seconds.
         self._redis: Redis = Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
         )
         self._prefix = prefix
 
