@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     retired_master_keys: str = ""
     jwt_secret: str | None = None
     redis_url: str | None = None
+    database_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="PostgreSQL: a connection not opened by then answers 503"
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="a request waiting this long for a free connection: 503"
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="PostgreSQL: the longest one statement may take"
+    )
+    redis_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Redis (rate limits): an answer not there by then refuses sign-in with 503",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="where people reach the service: QR links, and Secure cookies when https",

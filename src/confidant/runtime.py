@@ -15,7 +15,7 @@ from confidant.crypto.keystore import BlindIndex, KeyStore
 from confidant.jobs.celery_app import make_celery, sender
 from confidant.jobs.dispatch import DISPATCH_INFO_KEY, Sender
 from confidant.kit.cache import CACHE_INFO_KEY, UserReadCache
-from confidant.kit.db import Database
+from confidant.kit.db import Database, ServerTimeouts
 from confidant.kit.ratelimit import Limiter, make_limiter
 from confidant.ledger.log import PSEUDONYM_SECRET, Ledger
 from confidant.ledger.recorder import RECORDER_INFO_KEY
@@ -76,8 +76,16 @@ class Runtime:
         keyring = MasterKeyring.from_config(
             settings.master_key, settings.retired_master_keys, settings.master_key_file
         )
+        timeouts = ServerTimeouts(
+            connect=settings.database_connect_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+        )
         keystore = KeyStore(
-            Database(settings.resolved_keystore_url, immediate=immediate_transactions), keyring
+            Database(
+                settings.resolved_keystore_url, immediate=immediate_transactions, timeouts=timeouts
+            ),
+            keyring,
         )
         read_cache: UserReadCache[Any] = UserReadCache(settings.read_cache_seconds)
         send_job = sender(make_celery(settings))
@@ -88,7 +96,10 @@ class Runtime:
             DISPATCH_INFO_KEY: send_job,
         }
         db = Database(
-            settings.resolved_database_url, session_info, immediate=immediate_transactions
+            settings.resolved_database_url,
+            session_info,
+            immediate=immediate_transactions,
+            timeouts=timeouts,
         )
         return cls(
             settings=settings,
@@ -99,7 +110,7 @@ class Runtime:
             hasher=SecretHasher(
                 settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
             ),
-            limiter=make_limiter(settings.redis_url),
+            limiter=make_limiter(settings.redis_url, settings.redis_timeout_seconds),
             read_cache=read_cache,
             models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
             crisis=CrisisScreen.from_files(

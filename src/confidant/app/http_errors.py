@@ -10,10 +10,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException
 
 from confidant.app import openapi
-from confidant.kit.errors import DomainError, error_body
+from confidant.kit.db import is_unavailable
+from confidant.kit.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    StorageFull,
+    error_body,
+    is_out_of_space,
+)
 
 log = logging.getLogger("confidant")
 
@@ -27,6 +35,8 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    503: "service_unavailable",
+    507: "storage_full",
 }
 
 
@@ -67,6 +77,33 @@ async def http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+def as_fault(exc: Exception) -> DomainError | None:
+    """The error a failing dependency raised, as what the client is told: the disk full
+    (507), the database gone or out of connections (503); None for a bug."""
+    if is_out_of_space(exc):
+        return StorageFull()
+    if is_unavailable(exc):
+        return DatabaseUnavailable()
+    return None
+
+
+async def infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database or OS error: a fault of the moment answers in the error shape with its
+    own status, anything else is a bug (500)."""
+    fault = as_fault(exc)
+    if fault is None:
+        return await unexpected_error(request, exc)
+    log.warning(
+        "%s on %s %s: %s: %s",
+        fault.code,
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    return await domain_error(request, fault)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(500, "internal_error", "Something went wrong on our side")
@@ -78,4 +115,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    for infrastructure in (sql_errors.DBAPIError, sql_errors.TimeoutError, OSError):
+        app.add_exception_handler(infrastructure, infrastructure_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, event, exc
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,9 +24,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from confidant.kit.errors import DomainError
+from confidant.kit.errors import DatabaseUnavailable, DomainError
 
 T = TypeVar("T")
+log = logging.getLogger("confidant.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,20 +92,101 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> AsyncEngine:
+@dataclass(frozen=True)
+class ServerTimeouts:
+    """How long a database server may keep a request waiting (server engines only; SQLite
+    has its busy timeout): so that a server that is down or unreachable answers 503 in
+    seconds instead of holding requests."""
+
+    connect: float = 5.0  # to open a connection
+    pool: float = 5.0  # for a free connection when all are busy
+    statement: float = 60.0  # for one statement's answer
+
+
+# SQLSTATE classes that mean the connection or the server went away, not that the
+# statement was wrong: 08 connection exception, 57P01-57P03 admin/crash shutdown and
+# "cannot connect now" (starting up).
+DISCONNECT_SQLSTATES = ("08", "57P")
+
+
+def _connect_or_unavailable(
+    dialect: Dialect, _record: ConnectionPoolEntry, cargs: Any, cparams: Any
+) -> DBAPIConnection:
+    """Any failure to connect (refused, timed out, starting up, shutting down) is the
+    database being unavailable: raw socket errors would otherwise reach the client as 500."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as error:
+        log.warning("cannot connect to the database: %s: %s", type(error).__name__, error)
+        raise DatabaseUnavailable() from error
+
+
+def _on_driver_error(context: ExceptionContext) -> BaseException | None:
+    """A statement that ran out of time answers 503; and the driver errors that mean the
+    connection is gone are marked so, for SQLAlchemy to invalidate that connection (and
+    the pool's others, which are checked again before use)."""
+    if isinstance(context.original_exception, TimeoutError):  # asyncpg's command_timeout
+        return DatabaseUnavailable("The database did not answer in time; try again shortly")
+    if context.sqlalchemy_exception is not None and _connection_lost(context.original_exception):
+        context.is_disconnect = True
+    return None
+
+
+def _connection_lost(error: BaseException | None) -> bool:
+    from asyncpg.exceptions import InternalClientError  # type: ignore[import-untyped]
+
+    while error is not None:
+        sqlstate = getattr(error, "sqlstate", None)
+        # asyncpg's protocol is left "in progress" when the server ends the session
+        # mid-statement: that connection can never be used again.
+        if isinstance(error, ConnectionError | InternalClientError):
+            return True
+        if isinstance(sqlstate, str) and sqlstate.startswith(DISCONNECT_SQLSTATES):
+            return True
+        error = error.__cause__
+    return False
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database dropped the connection or had none free in time: a 503, not a bug."""
+    if isinstance(error, exc.DBAPIError):
+        return bool(error.connection_invalidated)
+    return isinstance(error, exc.TimeoutError)  # the pool's
+
+
+def _server_options(url: str, timeouts: ServerTimeouts, kwargs: dict[str, Any]) -> None:
+    kwargs.setdefault("pool_timeout", timeouts.pool)
+    if url.startswith("postgresql+asyncpg"):
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", timeouts.connect)
+        connect_args.setdefault("command_timeout", timeouts.statement)
+
+
+def make_engine(
+    url: str,
+    immediate: bool = False,
+    timeouts: ServerTimeouts | None = None,
+    **kwargs: Any,
+) -> AsyncEngine:
     """An async engine; SQLite files get WAL, enforced foreign keys and a busy timeout.
 
     `immediate` (SQLite): every transaction takes the write lock when it begins, so one
     that reads then writes waits its turn (busy timeout) instead of failing with
     "database is locked" when another process wrote in between. For short-lived
-    processes (the CLI); the server keeps concurrent reads."""
+    processes (the CLI); the server keeps concurrent reads.
+
+    `timeouts` (server engines): how long a request may wait on the database."""
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 8)
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+        _server_options(url, timeouts or ServerTimeouts(), kwargs)
     engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), **kwargs)
+    if not is_sqlite(url):
+        event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+        event.listen(engine.sync_engine, "handle_error", _on_driver_error)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if immediate:
@@ -129,10 +214,11 @@ class Database:
         url: str,
         session_info: dict[str, Any] | None = None,
         immediate: bool = False,
+        timeouts: ServerTimeouts | None = None,
         **engine_kwargs: Any,
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, immediate=immediate, **engine_kwargs)
+        self.engine = make_engine(url, immediate=immediate, timeouts=timeouts, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, info=session_info or {}
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from typing import Any
 
 
@@ -79,3 +81,60 @@ class TooManyRequests(DomainError):
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+class ServiceUnavailable(DomainError):
+    """Something the service depends on is down for now; the client may try again later."""
+
+    status_code = 503
+    code = "service_unavailable"
+    retry_after = 5
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.headers.setdefault("Retry-After", str(self.retry_after))
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+    def __init__(self, message: str = "The database cannot be reached; try again shortly") -> None:
+        super().__init__(message)
+
+
+class RateLimiterUnavailable(ServiceUnavailable):
+    """Sign-in limits cannot be checked (Redis is down): sign-in is refused, not unlimited."""
+
+    code = "rate_limiter_unavailable"
+
+    def __init__(
+        self, message: str = "Sign-in is unavailable for a moment; try again shortly"
+    ) -> None:
+        super().__init__(message)
+
+
+class StorageFull(DomainError):
+    """The disk the service writes to has no space left; nothing was half written."""
+
+    status_code = 507
+    code = "storage_full"
+
+    def __init__(
+        self, message: str = "The server's storage is full; nothing was saved. Try again later"
+    ) -> None:
+        super().__init__(message)
+
+
+def is_out_of_space(error: BaseException) -> bool:
+    """`error`, or one it came from, is the disk (or a quota) running out of space: an
+    OSError, or SQLite's "database or disk is full"."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(current, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

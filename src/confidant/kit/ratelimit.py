@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import time
+from collections.abc import Iterator
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from confidant.kit.errors import RateLimiterUnavailable
+
+log = logging.getLogger("confidant.ratelimit")
 
 
 class Limiter(Protocol):
@@ -76,46 +86,70 @@ class MemoryLimiter:
         return None
 
 
-class RedisLimiter:
-    """Shared by every worker and instance; counters expire on their own."""
+@contextlib.contextmanager
+def _failing_closed() -> Iterator[None]:
+    """Redis down or too slow: the limits cannot be checked, so the attempt is refused
+    (503) rather than let through unlimited."""
+    try:
+        yield
+    except (RedisError, OSError) as error:
+        log.warning("rate limiter unavailable: %s: %s", type(error).__name__, error)
+        raise RateLimiterUnavailable() from error
 
-    def __init__(self, url: str, prefix: str = "confidant:rl:") -> None:
-        self._redis: Redis = Redis.from_url(url)
+
+class RedisLimiter:
+    """Shared by every worker and instance; counters expire on their own. Fails closed:
+    while Redis cannot be reached every call raises `RateLimiterUnavailable`."""
+
+    def __init__(self, url: str, timeout: float = 2.0, prefix: str = "confidant:rl:") -> None:
+        # One immediate retry (a pooled connection Redis closed on a restart), not the
+        # client's default backoff, which would hold a sign-in for seconds.
+        self._redis: Redis = Redis.from_url(
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+        )
         self._prefix = prefix
 
     async def hit(self, key: str, limit: int, window: int) -> int:
         name = self._prefix + "hit:" + key
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window, nx=True)
-            pipe.ttl(name)
-            count, _, ttl = await pipe.execute()
+        with _failing_closed():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window, nx=True)
+                pipe.ttl(name)
+                count, _, ttl = await pipe.execute()
         return max(1, int(ttl)) if int(count) > limit else 0
 
     async def add_failure(self, key: str, max_failures: int, lockout: int) -> int:
         name = self._prefix + "failures:" + key
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, lockout, nx=True)
-            count, _ = await pipe.execute()
-        if int(count) < max_failures:
-            return 0
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._prefix + "lock:" + key, 1, ex=lockout)
-            pipe.delete(name)
-            await pipe.execute()
+        with _failing_closed():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, lockout, nx=True)
+                count, _ = await pipe.execute()
+            if int(count) < max_failures:
+                return 0
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._prefix + "lock:" + key, 1, ex=lockout)
+                pipe.delete(name)
+                await pipe.execute()
         return lockout
 
     async def locked_for(self, key: str) -> int:
-        ttl = int(await self._redis.ttl(self._prefix + "lock:" + key))
+        with _failing_closed():
+            ttl = int(await self._redis.ttl(self._prefix + "lock:" + key))
         return max(ttl, 0)
 
     async def clear_failures(self, key: str) -> None:
-        await self._redis.delete(self._prefix + "failures:" + key)
+        with _failing_closed():
+            await self._redis.delete(self._prefix + "failures:" + key)
 
     async def close(self) -> None:
         await self._redis.aclose()
 
 
-def make_limiter(redis_url: str | None) -> Limiter:
-    return RedisLimiter(redis_url) if redis_url else MemoryLimiter()
+def make_limiter(redis_url: str | None, timeout: float = 2.0) -> Limiter:
+    """`timeout`: seconds a Redis call may take before the attempt is refused."""
+    return RedisLimiter(redis_url, timeout) if redis_url else MemoryLimiter()
