@@ -277,7 +277,7 @@ async def run(args: argparse.Namespace) -> None:
         CONFIDANT_LLM_MAX_CONCURRENCY=str(MAX_CONCURRENCY),
         CONFIDANT_LLM_MAX_QUEUE="512",
         CONFIDANT_LOGIN_RATE_PER_IP="100000",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     import subprocess
 

@@ -115,7 +115,7 @@ async def first_audio_over_websocket(work: Path, rounds: int) -> None:
         CONFIDANT_LLM_MODEL=str(model_dir),
         CONFIDANT_LLM_MAX_NEW_TOKENS=str(MAX_NEW_TOKENS),
         CONFIDANT_LOGIN_RATE_PER_IP="100000",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
     port = free_port()
