@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))  # this checkout's code, not an installed copy
 
 from bench.api import free_port, server  # noqa: E402
 from bench.bounded import TURN_SECONDS, PhaseRanOut, phase, wait_ready, within  # noqa: E402
@@ -136,13 +138,18 @@ class Samples(list[float]):
                 self.append(result)
 
 
-async def client_ttft(port: int, concurrency: int, rounds: int) -> tuple[Samples, Samples]:
+async def client_ttft(
+    port: int, concurrency: int, rounds: int, direct_round: Callable[[], Awaitable[None]]
+) -> tuple[Samples, Samples]:
+    """Client-seen samples; `direct_round` runs before each client round, so that the
+    model's own figure is taken under the same load (on a shared machine it varies)."""
     base = f"http://127.0.0.1:{port}"
     token, chat_ids = await setup_user(base, concurrency)
     sse, ws = Samples(), Samples()
     async with httpx.AsyncClient(base_url=base, timeout=TURN_SECONDS) as http:
         await within(TURN_SECONDS, sse_ttft(http, token, chat_ids[0]), "SSE warm-up")
         for _ in range(rounds):
+            await direct_round()
             await sse.take(
                 [within(TURN_SECONDS, sse_ttft(http, token, c), "an SSE turn") for c in chat_ids]
             )
@@ -153,6 +160,7 @@ async def client_ttft(port: int, concurrency: int, rounds: int) -> tuple[Samples
     try:
         await within(TURN_SECONDS, ws_ttft(sockets[0]), "WebSocket warm-up")
         for _ in range(rounds):
+            await direct_round()
             await ws.take([within(TURN_SECONDS, ws_ttft(s), "a WebSocket turn") for s in sockets])
     finally:
         for socket in sockets:
@@ -259,9 +267,13 @@ def report(
 async def latency_phase(
     port: int, model: HuggingFaceChatModel, concurrency: int, rounds: int
 ) -> None:
-    direct = await direct_ttft(model, concurrency, rounds)
+    direct: list[float] = []
+
+    async def direct_round() -> None:
+        direct.extend(await direct_ttft(model, concurrency, 1))
+
     embedding = await embedding_ms(max(5, rounds))
-    sse, ws = await client_ttft(port, concurrency, rounds)
+    sse, ws = await client_ttft(port, concurrency, rounds, direct_round)
     report(concurrency, direct, embedding, sse, ws)
 
 

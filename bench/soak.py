@@ -47,6 +47,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))  # this checkout's code, not an installed copy
 
 from bench.api import free_port  # noqa: E402
 from bench.bounded import TURN_SECONDS, PhaseRanOut, phase, wait_ready, within  # noqa: E402
