@@ -158,7 +158,9 @@ def main() -> None:
 
     data_dir = tempfile.mkdtemp(prefix="confidant-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
-    env.update(CONFIDANT_DATA_DIR=data_dir, PYTHONPATH=str(ROOT))
+    env.update(
+        CONFIDANT_DATA_DIR=data_dir, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    )
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
     app_port, uncached_port, bare_port = free_port(), free_port(), free_port()
     uncached_env = {**env, "CONFIDANT_READ_CACHE_SECONDS": "0"}

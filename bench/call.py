@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from tests.calls.peer import Caller, call  # noqa: E402
 
 from bench.api import free_port, server  # noqa: E402
+from bench.bounded import wait_ready  # noqa: E402
 from confidant.calls.turns import CHUNK_SECONDS, Cue, TurnDetector  # noqa: E402
 from confidant.calls.vad import CHUNK, EnergyVad, SileroVad  # noqa: E402
 from confidant.config import Settings  # noqa: E402
@@ -231,10 +232,13 @@ async def phase_barge(url: str, wavs: list[bytes], interruption: bytes, count: i
                 speaking = await caller.event("speaking", timeout=TURN_SECONDS, after=after)
                 await asyncio.sleep(0.6)  # into the reply
                 caller.mic.say(interruption)
+                heard_by = time.monotonic() + TURN_SECONDS
                 while (
                     caller.mic.speech_started_at is None
                     or caller.mic.speech_started_at < speaking["at"]
                 ):
+                    if time.monotonic() > heard_by:
+                        raise AssertionError("the interruption was never heard")
                     await asyncio.sleep(0.005)
                 started = caller.mic.speech_started_at
                 stopped = await caller.event("listening", timeout=10, after=after, interrupted=True)
@@ -315,23 +319,10 @@ async def main() -> None:
         subprocess.run(migrate, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         with server("confidant.main:create_app", port, env, factory=True):
             url = f"http://127.0.0.1:{port}"
-            await wait_ready(url)
+            await wait_ready(url, READY_SECONDS)
             await phase_latency(url, wavs, args.turns)
             await phase_barge(url, wavs, interruption, args.barge_ins)
             await phase_concurrency(url, wavs, args.max_calls, args.concurrent_turns)
-
-
-async def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(1)
-    raise RuntimeError("the server did not become ready")
 
 
 if __name__ == "__main__":

@@ -184,7 +184,11 @@ def measure_pair(order: list[str], slices: int, connections: int) -> dict[str, f
 def fresh_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
     env.update(CONFIDANT_DATA_DIR=tempfile.mkdtemp(prefix="confidant-bench-"))
-    env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        HF_HUB_OFFLINE="1",
+        PYTHONHASHSEED="0",
+    )
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
     return env
 

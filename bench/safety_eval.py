@@ -104,6 +104,7 @@ async def turn_cost(rounds: int, model: str) -> None:
     import httpx
 
     from bench.api import free_port, server
+    from bench.bounded import wait_ready
     from bench.chat import setup_user, sse_ttft
     from confidant.llm.tiny import build_tiny_chat_model
 
@@ -133,8 +134,7 @@ async def turn_cost(rounds: int, model: str) -> None:
             users = {}
             for name, port in ports.items():
                 base = f"http://127.0.0.1:{port}"
-                while (await http.get(f"{base}/readyz")).status_code != 200:
-                    await asyncio.sleep(0.2)
+                await wait_ready(base)
                 token, (chat,) = await setup_user(base, 1)
                 users[name] = (base, token, chat)
             for index in range(rounds + 2):

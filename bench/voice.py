@@ -38,6 +38,7 @@ from tests.voice.tiny_models import (  # noqa: E402
 )
 
 from bench.api import free_port, server  # noqa: E402
+from bench.bounded import TURN_SECONDS, wait_ready, within  # noqa: E402
 from confidant.config import Settings  # noqa: E402
 from confidant.llm.tiny import build_tiny_chat_model  # noqa: E402
 from confidant.voice import audio  # noqa: E402
@@ -114,15 +115,14 @@ async def first_audio_over_websocket(work: Path, rounds: int) -> None:
         CONFIDANT_LLM_MODEL=str(model_dir),
         CONFIDANT_LLM_MAX_NEW_TOKENS=str(MAX_NEW_TOKENS),
         CONFIDANT_LOGIN_RATE_PER_IP="100000",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
     port = free_port()
     upload = reencoded(spoken("I slept badly last night"), "webm")
     with server("confidant.main:create_app", port, env, factory=True):
+        await wait_ready(f"http://127.0.0.1:{port}")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            while (await http.get("/readyz")).status_code != 200:
-                await asyncio.sleep(0.2)
             registered = await http.post(
                 "/api/auth/register",
                 json={"email": "voice@example.com", "password": "benchmark password", "name": "B"},
@@ -139,7 +139,7 @@ async def first_audio_over_websocket(work: Path, rounds: int) -> None:
         }
         async with websockets.connect(url, max_size=None) as ws:
             for round_ in range(rounds + 1):
-                timings = await one_voice_turn(ws, upload)
+                timings = await within(TURN_SECONDS, one_voice_turn(ws, upload), "a voice turn")
                 if round_:  # the first round warms the engines up
                     for name, value in timings.items():
                         marks[name].append(value)

@@ -165,7 +165,7 @@ async def run(args: argparse.Namespace) -> None:
         CONFIDANT_LLM_MODEL=str(model_dir),
         CONFIDANT_LOGIN_RATE_PER_IP="100000",
         CONFIDANT_MAX_BODY_BYTES=str(4 * 1024 * 1024),
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
     port = free_port()

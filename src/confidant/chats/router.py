@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -31,10 +32,8 @@ from confidant.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from confidant.kit.schemas import ResourceId
 from confidant.kit.sse import SSE_HEADERS, sse, wants_event_stream
 
-if TYPE_CHECKING:
-    pass
-
 router = APIRouter(tags=["chats"])
+log = logging.getLogger("confidant.chats")
 
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -132,6 +131,17 @@ async def post_message(
 
 
 async def _sse_turn(events: AsyncIterator[Event[MessageOut]]) -> AsyncIterator[bytes]:
+    """The turn's events as SSE; one that fails unexpectedly mid-stream (a database error,
+    say) is logged and ends with an `error` event, not a silently broken stream."""
+    try:
+        async for frame in _sse_frames(events):
+            yield frame
+    except Exception:
+        log.exception("a chat turn over SSE failed")
+        yield sse("error", error_body("internal_error", "Something went wrong on our side"))
+
+
+async def _sse_frames(events: AsyncIterator[Event[MessageOut]]) -> AsyncIterator[bytes]:
     crisis = False
     async for event in events:
         if isinstance(event, Crisis):

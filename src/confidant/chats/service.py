@@ -188,7 +188,10 @@ async def recent_history(
     chat = await own_chat(session, user, chat_id)
     rows = await repository.latest_messages(session, chat.id, rt.settings.chat_history_messages)
     rows.reverse()
-    texts = [message_out(m, key).content for m in rows]
+    texts = [
+        key.decrypt_text(m.content_ct, table="messages", column="content", row_id=m.id) or ""
+        for m in rows
+    ]
     since = utcnow() - SCREEN_WINDOW
     today = [
         text

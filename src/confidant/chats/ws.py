@@ -29,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from confidant.runtime import Runtime
 
 router = APIRouter()
+log = logging.getLogger("confidant.chats")
 RESOURCE_ID = re.compile(RESOURCE_ID_PATTERN)
 
 CLOSE_UNAUTHORIZED = 4401
@@ -167,7 +170,7 @@ class ChatSocket:
             error = RecordingNotStarted()
             await self._error(error.code, error.message)
         elif not await self._busy():
-            self.reply_task = asyncio.create_task(self._voice_reply(recording))
+            self.reply_task = asyncio.create_task(self._answered(self._voice_reply(recording)))
 
     async def _record(self, chunk: bytes) -> None:
         try:
@@ -196,7 +199,16 @@ class ChatSocket:
             ]
             await self._error("validation_error", "Message is invalid", fields)
             return
-        self.reply_task = asyncio.create_task(self._reply(message.content))
+        self.reply_task = asyncio.create_task(self._answered(self._reply(message.content)))
+
+    async def _answered(self, reply: Coroutine[Any, Any, None]) -> None:
+        """Run a reply; one that fails unexpectedly (a database error, say) is logged and
+        answered with an error frame, so the client never waits for a turn that died."""
+        try:
+            await reply
+        except Exception:
+            log.exception("a chat turn over WebSocket failed")
+            await self._error("internal_error", "Something went wrong on our side")
 
     async def _reply(self, content: str) -> None:
         self.turn, events = chat_turn(self.rt, self.user, self.chat_id, content)
