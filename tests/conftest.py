@@ -36,15 +36,46 @@ TINY_MODEL_DIR = Path(tempfile.gettempdir()) / f"confidant-tiny-model-{os.getpid
 REDIS_URL = os.environ.get("CONFIDANT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Tests whose subject sits above the database (validation at the edge, voice and call
+# audio, the reply pipeline's order, charts, metrics, the web client's serving): the
+# database code they pass through is tested on both backends elsewhere, so they run on
+# SQLite only.
+ONE_BACKEND = (
+    "tests/app/",
+    "tests/companion/",
+    "tests/insights/",
+    "tests/analytics/test_chart.py",
+    "tests/voice/test_engines.py",
+    "tests/voice/test_voice_metrics.py",
+    "tests/voice/test_voice_websocket.py",
+    "tests/test_untrusted_input.py",
+    "tests/test_strict_inputs.py::test_wrongly_typed_bodies_are_422_and_store_nothing",
+    "tests/test_strict_inputs.py::test_query_dates_are_iso_days_only",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests on the PostgreSQL backend or a Redis server carry its marker, so `make check`
-    can leave them to the whole suite (`-m "not slow and not postgres"`)."""
+    can leave them to the whole suite (`-m "not slow and not postgres"`); those listed in
+    ONE_BACKEND run on SQLite only."""
+    one_backend = [item for item in items if _on_postgres(item) and _one_backend(item)]
+    if one_backend:
+        config.hook.pytest_deselected(items=one_backend)
+        items[:] = [item for item in items if item not in one_backend]
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("settings") == "postgres":
+        if _on_postgres(item):
             item.add_marker(pytest.mark.postgres)
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("settings") == "postgres"
+
+
+def _one_backend(item: pytest.Item) -> bool:
+    return item.nodeid.startswith(ONE_BACKEND)
 
 
 @pytest.fixture(scope="session", autouse=True)
