@@ -78,20 +78,26 @@ def test_weights_trained_for_another_encoder_are_refused(tmp_path: Path) -> None
         semantic.load(path)
 
 
+class CountingEncoder:
+    """The real encoder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = semantic.shared_encoder()
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += texts
+        return self.inner.embed(texts)
+
+
 def test_a_primed_message_is_embedded_once(layer: SemanticLayer) -> None:
-    calls: list[int] = []
-
-    class CountingEncoder:
-        def embed(self, texts: Sequence[str]) -> np.ndarray:
-            calls.append(len(texts))
-            return semantic.shared_encoder().embed(texts)
-
-    counted = SemanticLayer(layer.weights, encoder=CountingEncoder())
-    text = "a message primed while the database works, c41e"
+    counting = CountingEncoder()
+    counted = SemanticLayer(layer.weights, encoder=counting)
+    text = f"{HEARD_ONLY_BY_MEANING[0]}, c41e"
     counted.prime(text)
     counted.judge(text)
     counted.judge(text)
-    assert calls == [1]
+    assert counting.embedded == [text]
 
 
 def test_loading_the_encoder_leaves_the_process_thread_settings_alone(
@@ -110,3 +116,24 @@ def test_a_calm_turn_after_a_crisis_is_not_a_second_crisis(layer: SemanticLayer)
     ):
         for calm in ("I had a calm day", "we watched a film and ate pizza", "I feel a bit better"):
             assert screen.screen(calm, earlier) is None, (calm, earlier)
+
+
+ORDINARY = [
+    "I slept badly again and I feel anxious about tomorrow's meeting",
+    "my sister visited and we cooked dinner together",
+    "work was stressful but I managed to finish the report",
+]
+
+
+def test_a_message_that_cannot_flag_is_not_embedded(layer: SemanticLayer) -> None:
+    counting = CountingEncoder()
+    quick = SemanticLayer(layer.weights, encoder=counting)
+    texts = [*ORDINARY, *FIGURES_OF_SPEECH, *HEARD_ONLY_BY_MEANING]
+    for text in texts:
+        quick.prime(text)
+        assert quick.judge(text).crisis == (layer.probability(text)[0] >= semantic.THRESHOLD)
+    assert not set(ORDINARY) & set(counting.embedded)
+    assert set(HEARD_ONLY_BY_MEANING) <= set(counting.embedded)
+    for text in texts:  # in a conversation too
+        verdict = layer.probability(text, ORDINARY[:1])[0] >= semantic.THRESHOLD
+        assert quick.judge(text, ORDINARY[:1]).crisis == verdict, text

@@ -127,7 +127,7 @@ class CrisisSignal:
 class Judgement:
     """A classifier's reading of a message in its conversation."""
 
-    category: str  # the category it would flag, one of CATEGORIES
+    category: str  # the category it would flag, one of CATEGORIES ('' when it does not)
     crisis: bool  # it flags the message
 
 
