@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench.api import free_port, load, register, server, wait_until_settled
+from bench.api import bench_env, free_port, load, register, server, wait_until_settled
 from confidant.config import Settings
 from confidant.kit import migrate
 from confidant.kit.db import utcnow
@@ -182,9 +182,8 @@ def measure_pair(order: list[str], slices: int, connections: int) -> dict[str, f
 
 
 def fresh_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
-    env.update(CONFIDANT_DATA_DIR=tempfile.mkdtemp(prefix="confidant-bench-"))
-    env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
+    env = bench_env(tempfile.mkdtemp(prefix="confidant-bench-"))
+    env.update(HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
     return env
 
