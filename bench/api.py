@@ -142,7 +142,10 @@ def wait_until_settled(port: int, limit: float = 180.0) -> None:
     reading weights) takes a core for a while and would skew whatever runs meanwhile."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        except httpx.TimeoutException:  # busy loading it
+            continue
         if "still loading" not in response.text:
             return
         time.sleep(0.5)

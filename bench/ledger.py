@@ -43,6 +43,7 @@ APPEND_TARGET = 10_000
 RATIO_TARGET = 0.9
 VERIFY_TARGET_S = 20.0
 PROOF_TARGET_MS = 2.0
+NO_MODEL_SERVER = "http://127.0.0.1:9/v1"  # the discard port: nothing answers
 
 
 def verdict(ok: bool) -> str:
@@ -184,6 +185,9 @@ def measure_pair(order: list[str], slices: int, connections: int) -> dict[str, f
 def fresh_env() -> dict[str, str]:
     env = bench_env(tempfile.mkdtemp(prefix="confidant-bench-"))
     env.update(HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
+    # GET /api/users/me needs no model: a remote one that is not there settles at once,
+    # where loading the bundled one took minutes on a loaded machine and a core meanwhile
+    env.update(CONFIDANT_LLM_PROVIDER="openai", CONFIDANT_LLM_BASE_URL=NO_MODEL_SERVER)
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
     return env
 

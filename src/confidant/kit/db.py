@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from confidant.kit.db_sqlite import one_hop_dbapi
 from confidant.kit.errors import DomainError
 
 T = TypeVar("T")
@@ -98,6 +99,7 @@ def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> AsyncEngine
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 8)
+        kwargs.setdefault("module", one_hop_dbapi())  # kit/db_sqlite.py: issue 22
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
