@@ -484,6 +484,17 @@ async def gone(pid: int) -> None:
     raise AssertionError(f"process {pid} is still there")
 
 
+async def lag_reaches(http: httpx.AsyncClient, leaves: int) -> Scrape:
+    """A scrape once every worker has written its API calls waiting in memory (each
+    writes every SAMPLE_SECONDS, later on a busy machine)."""
+    for _ in range(int(30 / SAMPLE_SECONDS)):
+        found = await scrape(http)
+        if found.value(LAG, buffer="memory") == leaves:
+            return found
+        await asyncio.sleep(SAMPLE_SECONDS)
+    raise AssertionError(f"the lag never summed to {leaves}: {found.value(LAG, buffer='memory')}")
+
+
 def one_family_per_name(found: Scrape) -> None:
     types = [line.split()[2] for line in found.text.splitlines() if line.startswith("# TYPE")]
     assert len(types) == len(set(types)), "a family is written twice"
@@ -515,10 +526,9 @@ async def test_a_scrape_adds_up_every_worker_of_the_server(
             async with httpx.AsyncClient(
                 base_url=url, limits=fresh, headers=account.headers, timeout=30
             ) as me:
-                await asyncio.sleep(2 * SAMPLE_SECONDS)  # each worker has written its gauges
-                before = await scrape(http)
+                before = await lag_reaches(http, 1)  # the registration's call
                 sent = await until_each_worker_counts(shared, pids, ME, 8, me)
-            await asyncio.sleep(2 * SAMPLE_SECONDS)
+            await lag_reaches(http, 1 + sent)
             answered = await until_each_worker_counts(shared, pids, SCRAPED, 4, http)
             scrapes = [await scrape(http) for _ in range(6)]
             by_worker = {pid: counted_by(shared, pid, REQUESTS, **ME) for pid in pids}
