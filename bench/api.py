@@ -2,7 +2,9 @@
 
 Both run under one uvicorn worker and are loaded in the same run by the same client
 (a keep-alive HTTP/1.1 load generator on asyncio, 64 connections), in alternating rounds.
-Prints requests/s and p50/p99 latency of each and the throughput ratio; target >= 0.5.
+Prints requests/s and p50/p99 latency of each and the throughput ratios: target >= 0.5
+with the default read cache, >= 0.2 with it off (every request reads the database, as
+every endpoint that is not cached does). `--uncached-only` measures only the latter pair.
 """
 
 from __future__ import annotations
@@ -24,11 +26,25 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.5
+UNCACHED_TARGET_RATIO = 0.2
+START_SECONDS = 120  # a loaded machine starts a server slowly; past this the run ends
+STOP_SECONDS = 30  # a server that has not stopped by then is killed: the run always ends
 ME = "GET /api/users/me (Confidant, default settings)"
 BARE = "GET /bare (bare FastAPI, constant JSON)"
 UNCACHED = "GET /api/users/me (read cache off: DB + decrypt)"
 
-START_LIMIT_S = 120  # a loaded 2-core machine takes a while to import the app
+
+def bench_env(data_dir: str) -> dict[str, str]:
+    """The servers' environment: default settings on `data_dir`, this checkout's code
+    (not whatever `confidant` the interpreter has installed), and no job worker: jobs
+    are not what is measured, and a worker would take CPU from the servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env.update(
+        CONFIDANT_DATA_DIR=data_dir,
+        CONFIDANT_JOBS_WORKER="external",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    )
+    return env
 
 
 def free_port() -> int:
@@ -59,7 +75,7 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
     ] + (["--factory"] if factory else [])
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
-        deadline = time.monotonic() + START_LIMIT_S
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
@@ -72,11 +88,10 @@ def server(app: str, port: int, env: dict[str, str], factory: bool = False) -> I
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            print(f"{app} on port {port} did not stop in 10 s after SIGTERM: killed")
             process.kill()
-            process.wait()
+            process.wait(timeout=STOP_SECONDS)
 
 
 async def worker(
@@ -127,7 +142,10 @@ def wait_until_settled(port: int, limit: float = 180.0) -> None:
     reading weights) takes a core for a while and would skew whatever runs meanwhile."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        except httpx.TimeoutException:  # busy loading it
+            continue
         if "still loading" not in response.text:
             return
         time.sleep(0.5)
@@ -154,13 +172,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--uncached-only", action="store_true", help="only the read-cache-off pair")
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="confidant-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
-    env.update(
-        CONFIDANT_DATA_DIR=data_dir, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    )
+    env = bench_env(data_dir)
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True, cwd=ROOT)
     app_port, uncached_port, bare_port = free_port(), free_port(), free_port()
     uncached_env = {**env, "CONFIDANT_READ_CACHE_SECONDS": "0"}
@@ -169,12 +185,16 @@ def main() -> None:
         server("confidant.main:create_app", uncached_port, uncached_env, factory=True),
         server("bench.bare_app:app", bare_port, env),
     ):
+        for port in (app_port, uncached_port):
+            wait_until_settled(port)  # the model's loading would take a core meanwhile
         token = register(app_port)
         targets = {
             ME: (app_port, "/api/users/me", token),
             BARE: (bare_port, "/bare", None),
             UNCACHED: (uncached_port, "/api/users/me", token),
         }
+        if args.uncached_only:
+            del targets[ME]
         for port, path, auth in targets.values():  # warm-up
             asyncio.run(load(port, path, auth, 1.0, args.connections))
         results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
@@ -197,11 +217,18 @@ def main() -> None:
             f"{name:<55} {row['rps']:>9.0f} {row['p50_ms']:>8.1f}"
             f" {row['p99_ms']:>8.1f} {row['errors']:>7.0f}"
         )
-    ratio = medians[ME]["rps"] / medians[BARE]["rps"]
-    verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
-    print(f"throughput ratio me/bare = {ratio:.2f}   (target >= {TARGET_RATIO}: {verdict})")
+    if ME in medians:
+        ratio = medians[ME]["rps"] / medians[BARE]["rps"]
+        print(f"throughput ratio me/bare = {ratio:.2f}   {verdict(ratio, TARGET_RATIO)}")
     uncached = medians[UNCACHED]["rps"] / medians[BARE]["rps"]
-    print(f"for reference, read cache off: ratio {uncached:.2f} (no target)")
+    print(
+        f"read cache off: ratio me/bare = {uncached:.2f}   "
+        + verdict(uncached, UNCACHED_TARGET_RATIO)
+    )
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"(target >= {target}: {'meets' if ratio >= target else 'MISSES'})"
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench.api import free_port, load, register, server, wait_until_settled
+from bench.api import bench_env, free_port, load, register, server, wait_until_settled
 from confidant.config import Settings
 from confidant.kit import migrate
 from confidant.kit.db import utcnow
@@ -43,6 +43,7 @@ APPEND_TARGET = 10_000
 RATIO_TARGET = 0.9
 VERIFY_TARGET_S = 20.0
 PROOF_TARGET_MS = 2.0
+NO_MODEL_SERVER = "http://127.0.0.1:9/v1"  # the discard port: nothing answers
 
 
 def verdict(ok: bool) -> str:
@@ -182,13 +183,11 @@ def measure_pair(order: list[str], slices: int, connections: int) -> dict[str, f
 
 
 def fresh_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
-    env.update(CONFIDANT_DATA_DIR=tempfile.mkdtemp(prefix="confidant-bench-"))
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        HF_HUB_OFFLINE="1",
-        PYTHONHASHSEED="0",
-    )
+    env = bench_env(tempfile.mkdtemp(prefix="confidant-bench-"))
+    env.update(HF_HUB_OFFLINE="1", PYTHONHASHSEED="0")
+    # GET /api/users/me needs no model: a remote one that is not there settles at once,
+    # where loading the bundled one took minutes on a loaded machine and a core meanwhile
+    env.update(CONFIDANT_LLM_PROVIDER="openai", CONFIDANT_LLM_BASE_URL=NO_MODEL_SERVER)
     subprocess.run([sys.executable, "-m", "confidant", "migrate"], env=env, check=True)
     return env
 

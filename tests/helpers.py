@@ -159,7 +159,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(settings: Settings, port: int, log: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **settings_env(settings),
@@ -171,7 +171,8 @@ def serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     }
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "confidant", "serve", "--port", str(port)],
+            [sys.executable, "-m", "confidant", "serve", "--port", str(port)]
+            + ["--workers", str(workers)],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

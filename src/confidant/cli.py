@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 import uvicorn
 
-from confidant.app.serving import uvicorn_options
+from confidant.app.serving import shared_metrics_directory, uvicorn_options
 from confidant.config import Settings, get_settings
 from confidant.runtime import Runtime
 
@@ -44,14 +44,15 @@ def serve(
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
     _settings()
-    uvicorn.run(
-        "confidant.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        **uvicorn_options(),
-    )
+    with shared_metrics_directory(workers):
+        uvicorn.run(
+            "confidant.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **uvicorn_options(),
+        )
 
 
 @app.command()

@@ -72,18 +72,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.sequencer.run(settings.ledger_sequence_interval_seconds)
         )
         reaper = asyncio.create_task(_look_after_jobs_forever(runtime))
+        sampler = asyncio.create_task(app.state.metrics.sample_forever())
         worker = start_embedded_worker() if settings.jobs_worker == "embedded" else None
         try:
             yield
         finally:
             if worker is not None:
                 stop_embedded_worker(worker)
-            for task in (purger, preload, voices, screen, vad, sequencer, reaper):
+            for task in (purger, preload, voices, screen, vad, sequencer, reaper, sampler):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await _sequence_what_is_left(runtime)
             await runtime.close()
+            app.state.metrics.close()
 
     app = FastAPI(
         title="Confidant",

@@ -4,16 +4,22 @@ figure that names a person."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, func, select
 
+from confidant.app.metrics import MULTIPROCESS_DIR_ENV, SAMPLE_SECONDS
 from confidant.jobs import service as jobs_service
 from confidant.jobs.models import FAILED, QUEUED, Job
 from confidant.kit.db import new_id, utcnow
@@ -26,9 +32,16 @@ from confidant.llm.telemetry import GenerationObserver
 from confidant.runtime import Runtime
 from tests.chats.test_chats_api import new_chat, sse_events
 from tests.chats.test_openai_facade import api_key, provider_for
-from tests.conftest import LiveServer, client_for, make_settings, started_app, upgrade_schema
+from tests.conftest import (
+    TINY_MODEL_DIR,
+    LiveServer,
+    client_for,
+    make_settings,
+    started_app,
+    upgrade_schema,
+)
 from tests.finetune.test_adapters import packed_adapter, ref
-from tests.helpers import Account, register
+from tests.helpers import Account, free_port, register, serve, stop_worker, wait_ready
 
 TTFT = "confidant:time_to_first_token_seconds"
 ITL = "confidant:inter_token_latency_seconds"
@@ -402,3 +415,149 @@ def test_an_observer_that_fails_never_stops_the_work() -> None:
     observers.add(Listening())
     observers.notify(lambda observer: observer.first_audio(1.5))
     assert heard == [1.5]
+
+
+# --- `confidant serve --workers 2`: a scrape adds up both workers, whichever answers it
+
+REQUESTS = "confidant_http_requests_total"
+LAG = "confidant:ledger_sequencing_lag_leaves"
+RUNNING = "confidant:num_requests_running"
+ME = {"method": "GET", "route": "/api/users/me", "status": "200"}
+SCRAPED = {"method": "GET", "route": "/metrics", "status": "200"}
+
+
+def api_workers(server: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """uvicorn's worker processes (spawned by multiprocessing; not its resource tracker)."""
+    children = psutil.Process(server.pid).children()
+    return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+
+
+def own_figure(shared: Path, pid: int, name: str, **labels: str) -> float | None:
+    """One worker's own figure, from its files alone."""
+    files = [str(path) for path in shared.glob(f"*_{pid}.db")]
+    for family in MultiProcessCollector.merge(files):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None
+
+
+def counted_by(shared: Path, pid: int, name: str, **labels: str) -> float:
+    return own_figure(shared, pid, name, **labels) or 0.0
+
+
+async def models_loaded(shared: Path, pids: list[int], model: str) -> None:
+    """Until each worker has loaded the model (and said so in its gauges)."""
+    for _ in range(900):
+        if all(own_figure(shared, pid, RUNNING, model_name=model) is not None for pid in pids):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the workers did not load the model")
+
+
+async def until_each_worker_counts(
+    shared: Path, pids: list[int], labels: dict[str, str], send: int, ask: httpx.AsyncClient
+) -> int:
+    """Send GETs `send` at a time, each on a connection of its own so that either worker
+    may take it, until each worker has answered some; how many were sent."""
+    path, sent = labels["route"], 0
+    for _ in range(20):
+        answers = await asyncio.gather(*(ask.get(path) for _ in range(send)))
+        assert all(answer.status_code == 200 for answer in answers)
+        sent += send
+        await asyncio.sleep(0.2)  # counted once the response is sent
+        if all(counted_by(shared, pid, REQUESTS, **labels) > 0 for pid in pids):
+            return sent
+    raise AssertionError("one worker answered every request")
+
+
+async def gone(pid: int) -> None:
+    """Until the process is dead and reaped (a zombie still looks alive)."""
+    for _ in range(200):
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                await asyncio.sleep(0.05)
+                continue
+        except psutil.NoSuchProcess:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"process {pid} is still there")
+
+
+async def lag_reaches(http: httpx.AsyncClient, leaves: int) -> Scrape:
+    """A scrape once every worker has written its API calls waiting in memory (each
+    writes every SAMPLE_SECONDS, later on a busy machine)."""
+    for _ in range(int(30 / SAMPLE_SECONDS)):
+        found = await scrape(http)
+        if found.value(LAG, buffer="memory") == leaves:
+            return found
+        await asyncio.sleep(SAMPLE_SECONDS)
+    raise AssertionError(f"the lag never summed to {leaves}: {found.value(LAG, buffer='memory')}")
+
+
+def one_family_per_name(found: Scrape) -> None:
+    types = [line.split()[2] for line in found.text.splitlines() if line.startswith("# TYPE")]
+    assert len(types) == len(set(types)), "a family is written twice"
+
+
+@pytest.mark.slow
+async def test_a_scrape_adds_up_every_worker_of_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    await upgrade_schema(settings)
+    # the API-call leaves stay in each worker's memory: the lag gauge is theirs, summed
+    monkeypatch.setenv("CONFIDANT_LEDGER_SEQUENCE_INTERVAL_SECONDS", "3600")
+    port = free_port()
+    server = serve(settings, port, tmp_path / "serve.log", workers=2)
+    url = f"http://127.0.0.1:{port}"
+    fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection, any worker
+    try:
+        await wait_ready(url, server)
+        workers = api_workers(server)
+        assert len(workers) == 2
+        pids = [worker.pid for worker in workers]
+        shared = Path(workers[0].environ()[MULTIPROCESS_DIR_ENV])
+        assert shared.is_dir()
+        name = str(TINY_MODEL_DIR)
+        await models_loaded(shared, pids, name)
+        async with httpx.AsyncClient(base_url=url, limits=fresh, timeout=30) as http:
+            account = await register(http)
+            async with httpx.AsyncClient(
+                base_url=url, limits=fresh, headers=account.headers, timeout=30
+            ) as me:
+                before = await lag_reaches(http, 1)  # the registration's call
+                sent = await until_each_worker_counts(shared, pids, ME, 8, me)
+            await lag_reaches(http, 1 + sent)
+            answered = await until_each_worker_counts(shared, pids, SCRAPED, 4, http)
+            scrapes = [await scrape(http) for _ in range(6)]
+            by_worker = {pid: counted_by(shared, pid, REQUESTS, **ME) for pid in pids}
+            assert sum(by_worker.values()) == sent
+            assert answered > 0
+            for found in scrapes:  # whichever worker answered it
+                assert found.value(REQUESTS, **ME) == sent
+                assert found.value("confidant_http_request_duration_seconds_count", **ME) == sent
+                assert grew(before, found, LAG, buffer="memory") == sent
+                assert found.value(LAG, buffer="outbox") is not None  # read from the database
+                assert found.value("confidant:ledger_tree_size") is not None
+                assert found.value(RUNNING, model_name=name) == 0
+                assert found.value("confidant:num_requests_waiting", model_name=name) == 0
+                assert found.value("confidant:ledger_dropped_leaves_total") == 0
+                assert found.label_names <= ALLOWED_LABELS  # summed: no per-process label
+                one_family_per_name(found)
+
+            # a worker killed outright: its leaves leave the lag, its requests stay counted
+            killed = max(pids, key=lambda pid: by_worker[pid])
+            killed_lag = counted_by(shared, killed, LAG, buffer="memory")
+            assert killed_lag >= by_worker[killed]
+            lag = scrapes[-1].value(LAG, buffer="memory")
+            assert lag is not None
+            psutil.Process(killed).send_signal(signal.SIGKILL)
+            await gone(killed)
+            after = await scrape(http)
+            assert after.value(LAG, buffer="memory") == lag - killed_lag
+            assert after.value(REQUESTS, **ME) == sent
+            assert not list(shared.glob(f"gauge_live*_{killed}.db"))
+    finally:
+        stop_worker(server)
+    assert not shared.exists(), "the server removes its metrics directory when it stops"

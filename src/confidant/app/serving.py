@@ -3,17 +3,26 @@
 uvicorn answers requests it cannot parse (a URL or headers past its parser's limits,
 malformed HTTP) itself, in plain text, before the app sees them. Its protocol here
 answers them in the one error shape instead.
+
+With several worker processes the metrics are shared through a directory of their own
+(`app/metrics.py`), which `shared_metrics_directory` makes for one server's run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from confidant.app.metrics import MULTIPROCESS_DIR_ENV
 from confidant.kit.errors import error_body
 
 UNREADABLE_REQUEST = (
@@ -51,3 +60,25 @@ def _log_config() -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["confidant"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
+
+
+@contextlib.contextmanager
+def shared_metrics_directory(workers: int) -> Iterator[None]:
+    """With more than one worker, a fresh private directory (mode 0700, in TMPDIR: /tmp
+    stays writable where the root filesystem is read-only) for their metrics, named in
+    the environment they inherit, and removed when the server stops. Files left by an
+    earlier run would be added to this one's counters, so it is never reused."""
+    if workers <= 1:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="confidant-metrics-")
+    previous = os.environ.get(MULTIPROCESS_DIR_ENV)
+    os.environ[MULTIPROCESS_DIR_ENV] = directory
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROCESS_DIR_ENV, None)
+        else:
+            os.environ[MULTIPROCESS_DIR_ENV] = previous
+        shutil.rmtree(directory, ignore_errors=True)

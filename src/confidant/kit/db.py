@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from confidant.kit.db_sqlite import one_hop_dbapi
 from confidant.kit.errors import DatabaseUnavailable, DomainError
 
 T = TypeVar("T")
@@ -179,6 +180,7 @@ def make_engine(
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 8)
+        kwargs.setdefault("module", one_hop_dbapi())  # one thread hand-off a statement
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
