@@ -16,13 +16,14 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
 
 from confidant.config import Settings
-from tests.conftest import required_in_ci, upgrade_schema
+from tests.conftest import make_settings, required_in_ci, upgrade_schema
 from tests.helpers import free_port, serve, wait_ready
 
 PG_BIN = Path(os.environ.get("CONFIDANT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -101,6 +102,21 @@ class PrivateRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def private_settings(
+    root: Path, postgres: PrivatePostgres, redis: PrivateRedis, name: str, **overrides: Any
+) -> Settings:
+    """Settings for a server on the private PostgreSQL (databases `name` and
+    `name`_keys, made here) and the private Redis, with its DATA_DIR under `root`."""
+    postgres.create_databases(name, f"{name}_keys")
+    return make_settings(
+        root / "data",
+        database_url=postgres.url(name),
+        keystore_url=postgres.url(f"{name}_keys"),
+        redis_url=redis.url,
+        **overrides,
+    )
 
 
 def _private_root() -> Path:

@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import make_settings
-from tests.faults.conftest import PrivatePostgres, PrivateRedis, Served, serving
+from tests.faults.conftest import PrivatePostgres, PrivateRedis, Served, private_settings, serving
 from tests.faults.ledger import assert_ledger_verifies
 from tests.faults.load import Load, too_slow, unshaped_or_crashed
 from tests.helpers import register
@@ -36,13 +35,7 @@ async def served_on_private_servers(
 ) -> AsyncIterator[Served]:
     for limit in ("CONFIDANT_LOGIN_RATE_PER_IP", "CONFIDANT_LOGIN_RATE_PER_ACCOUNT"):
         monkeypatch.setenv(limit, "100000")  # sign-ins are part of the load here
-    private_postgres.create_databases("restart", "restart_keys")
-    settings = make_settings(
-        tmp_path / "data",
-        database_url=private_postgres.url("restart"),
-        keystore_url=private_postgres.url("restart_keys"),
-        redis_url=private_redis.url,
-    )
+    settings = private_settings(tmp_path, private_postgres, private_redis, "restart")
     async for served in serving(settings, tmp_path / "server.log"):
         yield served
 

@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from confidant.jobs.models import QUEUED, RUNNING, SUCCEEDED, Job
 from confidant.kit.db import Database
-from tests.conftest import make_settings
-from tests.faults.conftest import PrivatePostgres, PrivateRedis, Served, serving
+from tests.faults.conftest import PrivatePostgres, PrivateRedis, Served, private_settings, serving
 from tests.faults.ledger import assert_ledger_verifies
 from tests.faults.load import Load, too_slow, unshaped_or_crashed
 from tests.helpers import assert_error, register, start_worker
@@ -48,13 +47,8 @@ async def served_with_worker(
         "CONFIDANT_LLM_MAX_NEW_TOKENS": "8",
     }.items():
         monkeypatch.setenv(name, value)
-    private_postgres.create_databases("redis_outage", "redis_outage_keys")
-    settings = make_settings(
-        tmp_path / "data",
-        database_url=private_postgres.url("redis_outage"),
-        keystore_url=private_postgres.url("redis_outage_keys"),
-        redis_url=private_redis.url,
-        **HEARTBEAT,
+    settings = private_settings(
+        tmp_path, private_postgres, private_redis, "redis_outage", **HEARTBEAT
     )
     async for served in serving(settings, tmp_path / "server.log"):
         worker = start_worker(settings, tmp_path / "worker.log")
