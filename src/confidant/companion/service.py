@@ -1,23 +1,21 @@
 """prepare_reply and converse: how every channel answers a person.
 
-The order is fixed here, once. Retrieval and the crisis classifier's encoder start at
-once, in parallel; one transaction loads the chat (404 when not theirs), the person's
-recent turns, their adapter and the wearable line; the crisis screen's phrases run next
-and their help is sent before anything waits on retrieval or on the model. When the
-phrases hear nothing, the reply is grounded in the person's own notes and the model
-starts while the classifier listens: nothing the model writes is sent before its verdict,
-and what it hears throws that start away (so the classifier costs an ordinary turn
-nothing it would not spend anyway). The severity decides the reply: at high severity the
-fixed safety message, not the model; at moderate the model after the resources, told to
-stay with the person. A reply cut short (Stop, a client gone, a barge-in) is kept as far
-as it was written, marked interrupted."""
+The order is fixed here, once. Retrieval starts at once, in parallel; one transaction
+loads the chat (404 when not theirs), the person's recent turns, their adapter and the
+wearable line; the crisis screen runs next and its help is sent before anything waits
+on retrieval or on the model; then grounding in the person's own notes; the model last.
+The severity decides the reply: at high severity the fixed safety message, not the
+model; at moderate the model after the resources, told to stay with the person. A reply
+cut short (Stop, a client gone, a barge-in) is kept as far as it was written, marked
+interrupted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -142,24 +140,15 @@ async def _known(rt: Runtime, ask: Ask) -> Known:
 async def screen(
     rt: Runtime, ask: Ask, earlier_turns: Sequence[str] | None = None
 ) -> Screened | None:
-    """The whole crisis screen (phrases, then the classifier) over the message and the
-    person's earlier turns (by default those in `ask.history`); see `_screened`."""
-    if earlier_turns is None:
-        earlier_turns = [m["content"] for m in ask.history if m["role"] == "user"]
-    return await _screened(rt, ask, rt.crisis.screen, earlier_turns)
-
-
-async def _screened(
-    rt: Runtime,
-    ask: Ask,
-    hear: Callable[[str, Sequence[str]], CrisisSignal | None],
-    earlier_turns: Sequence[str],
-) -> Screened | None:
-    """`hear` the message with the earlier turns (in a thread: the classifier's encoder
-    takes tens of milliseconds); on a signal, record it (and flag the chat), committed at
+    """The crisis screen, over the message and the person's earlier turns (by default
+    those in `ask.history`): on a signal, record it (and flag the chat), committed at
     once, and return the resources in the person's language and, when the message is in
     another, in that one too."""
-    signal = await asyncio.to_thread(hear, ask.text, earlier_turns[-SCREENED_TURNS:])
+    if earlier_turns is None:
+        earlier_turns = [m["content"] for m in ask.history if m["role"] == "user"]
+    # in a thread: the semantic layer's encoder takes milliseconds, and runs meanwhile
+    # beside the retrieval already under way
+    signal = await asyncio.to_thread(rt.crisis.screen, ask.text, earlier_turns[-SCREENED_TURNS:])
     if signal is None:
         return None
     async with rt.db.transaction() as session:
@@ -194,8 +183,7 @@ async def _prepared(
         fixed = responses.fixed_reply(screened.resources, language)
         return PreparedReply(known.model, [], params, screened.resources, fixed_reply=fixed)
     try:
-        # shielded: a reply given up for a crisis one still grounds in the same retrieval
-        grounded_prompt, sources = await asyncio.shield(grounding)
+        grounded_prompt, sources = await grounding
     except Exception:
         if screened is None:
             raise
@@ -235,25 +223,17 @@ async def converse(
 ) -> AsyncGenerator[Event[Kept], None]:
     """One turn as events: `Crisis` (at once), `Sources`, `Delta`s, then `Replied` with
     what the keeper stored; `Failed` ends it on a domain error."""
-    # Retrieval (embedding the message) and the classifier's encoder start at once,
-    # alongside the database work: help never waits on retrieval, and an ordinary reply
-    # waits for neither to start.
+    # Retrieval (embedding the message) starts at once, alongside the database work and
+    # the screen: help never waits on it, and an ordinary reply does not wait for it
+    # to start.
     grounding = asyncio.create_task(_ground(rt, ask))
     _prime(rt, ask.text)
     try:
         known = await _known(rt, ask)
-        earlier = known.earlier_turns
-        screened = await _screened(rt, ask, rt.crisis.phrases_signal, earlier)
-        if screened is None:
-            heard = await _unless_heard(rt, ask, known, grounding)
-            if isinstance(heard, Screened):
-                screened = heard
-            else:
-                prepared, deltas = heard
+        screened = await screen(rt, ask, known.earlier_turns)
         if screened is not None:
             yield Crisis(screened.resources, screened.signal.severity)
-            prepared = await _prepared(rt, ask, screened, known, grounding)
-            deltas = prepared.deltas()
+        prepared = await _prepared(rt, ask, screened, known, grounding)
     except DomainError as error:
         yield Failed(error)
         return
@@ -262,7 +242,7 @@ async def converse(
     yield Sources(prepared)
     parts: list[str] = []
     try:
-        async with contextlib.aclosing(deltas):
+        async with contextlib.aclosing(prepared.deltas()) as deltas:
             async for delta in deltas:
                 parts.append(delta)
                 yield Delta(delta)
@@ -278,83 +258,6 @@ async def converse(
         yield Failed(error)
         return
     yield Replied("".join(parts), kept, prepared)
-
-
-_listeners: set[asyncio.Task[Screened | None]] = set()  # held until done, like _priming
-
-
-def _listening(rt: Runtime, ask: Ask, earlier: Sequence[str]) -> asyncio.Task[Screened | None]:
-    """The classifier's half of the screen, under way. It is held until it ends even when
-    the turn is abandoned, so a signal is recorded (and the chat flagged) whatever the
-    client does."""
-    task = asyncio.create_task(_screened(rt, ask, rt.crisis.classifier_signal, earlier))
-    _listeners.add(task)
-    task.add_done_callback(_listeners.discard)
-    return task
-
-
-async def _unless_heard(
-    rt: Runtime,
-    ask: Ask,
-    known: Known,
-    grounding: asyncio.Task[tuple[str, list[SourceOut]]],
-) -> Screened | tuple[PreparedReply, AsyncGenerator[str, None]]:
-    """The ordinary reply, unless the classifier hears what the phrases did not: then its
-    signal, as soon as it is heard. The reply is prepared and the model starts while the
-    classifier listens; nothing the model writes is let out before the verdict."""
-    classifier = _listening(rt, ask, known.earlier_turns)
-    preparing = asyncio.ensure_future(_prepared(rt, ask, None, known, grounding))
-    try:
-        await asyncio.wait([classifier, preparing], return_when=asyncio.FIRST_COMPLETED)
-        if classifier.done() and (screened := classifier.result()) is not None:
-            preparing.cancel()
-            return screened
-        try:
-            prepared = await preparing
-        except DomainError:
-            # shielded here and below: a turn abandoned now still has its signal recorded
-            if (screened := await asyncio.shield(classifier)) is None:
-                raise
-            return screened
-    except BaseException:
-        preparing.cancel()
-        raise
-    deltas = prepared.deltas()
-    first = asyncio.ensure_future(anext(deltas, None))
-    try:
-        screened = await asyncio.shield(classifier)
-    except BaseException:
-        await _abandon(first, deltas)
-        raise
-    if screened is None:
-        return prepared, _after(first, deltas)
-    await _abandon(first, deltas)
-    return screened
-
-
-async def _after(
-    first: asyncio.Future[str | None], rest: AsyncGenerator[str, None]
-) -> AsyncGenerator[str, None]:
-    """The reply whose first delta is (being) read by `first`."""
-    try:
-        delta = await first
-        if delta is None:
-            return
-        yield delta
-        async for delta in rest:
-            yield delta
-    finally:
-        if not first.done():
-            await _abandon(first, rest)
-        await rest.aclose()
-
-
-async def _abandon(first: asyncio.Future[str | None], deltas: AsyncGenerator[str, None]) -> None:
-    """Stop a reply before it is sent, and wait until the model has let it go."""
-    first.cancel()
-    await asyncio.wait([first])
-    with contextlib.suppress(Exception):
-        await deltas.aclose()
 
 
 async def _keep_cut_short(keeper: Keeper[Kept], prepared: PreparedReply, text: str) -> None:
