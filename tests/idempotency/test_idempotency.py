@@ -344,6 +344,7 @@ async def test_keys_go_with_the_account_and_the_ledger_stays_whole(
         )
     assert left == 0
     await jobs_settled(runtime.db)
+    await runtime.sequencer.drain()  # the jobs' last row writes wait in the outbox till then
     report = await verify_log(
         runtime.db, runtime.ledger.signer.verifier_key, pseudonyms=runtime.ledger.pseudonyms
     )
