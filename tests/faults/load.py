@@ -135,3 +135,10 @@ def unshaped_or_crashed(answers: list[Answer]) -> list[Answer]:
 
 def too_slow(answers: list[Answer]) -> list[Answer]:
     return [a for a in answers if a.elapsed > REQUEST_LIMIT_SECONDS]
+
+
+def assert_answered_cleanly(answers: list[Answer], log_tail: str) -> None:
+    """Every answer in the one shape, no crash, none slower than REQUEST_LIMIT_SECONDS."""
+    bad = unshaped_or_crashed(answers)
+    assert not bad, (bad[:10], log_tail)
+    assert not too_slow(answers), too_slow(answers)[:10]
