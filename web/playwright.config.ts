@@ -36,11 +36,14 @@ if (!existsSync(SPOKEN_WAV)) {
   execFileSync('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', SPOKEN_WAV, 'Hello. I had a good day today and I feel calm.'])
 }
 
-// A spoken question with three seconds of quiet after it, for the live call (the fake
-// microphone loops its file, and a turn ends on a pause).
-export const CALL_WAV = join(fixtures, 'call-question.wav')
+// A spoken question with twenty seconds of quiet after it, for the live call (the fake
+// microphone loops its file, and a turn ends on a pause). The quiet is long because a
+// question asked again before the reply is heard talks over it: on a loaded machine,
+// transcription, the model and synthesis can take longer than a short gap, and the
+// reply would then be cut off before its first audio every time round.
+export const CALL_WAV = join(fixtures, 'call-question-quiet-20s.wav')
 if (!existsSync(CALL_WAV)) {
-  const ssml = '<speak>I feel tired today. Can you help me relax?<break time="3000ms"/></speak>'
+  const ssml = '<speak>I feel tired today. Can you help me relax?<break time="20000ms"/></speak>'
   execFileSync('espeak-ng', ['-m', '-v', 'en-us', '-s', '140', '-w', CALL_WAV, ssml])
 }
 

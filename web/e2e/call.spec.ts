@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test'
 import { CALL_WAV } from '../playwright.config'
 import { check, startGuestChat } from './helpers'
 
-// The fake microphone says a question, then is quiet for three seconds, over and over.
+// The fake microphone says a question, then is quiet for twenty seconds, over and over.
 test.use({
   launchOptions: {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -27,7 +27,7 @@ test('live call: connects, shows the live transcript, the reply is heard, and th
   await expect(transcript).toContainText(/tired|relax/i, { timeout: 90_000 })
   // a WebAudio analyser on the remote track hears the companion
   await expect(panel).toHaveAttribute('data-heard-audio', 'true', { timeout: 90_000 })
-  // the looping fake microphone asks again and talks over replies: one or more of them
+  // the companion has answered (the looping microphone may ask again later)
   await expect(transcript.getByText(/^Companion:/).first()).toBeVisible()
   await check(page, 'call-live')
   await panel.getByRole('button', { name: 'Mute' }).click()
