@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from functools import cached_property
 
+import numpy as np
+from numpy.typing import NDArray
+
 from confidant.config import Settings
+from confidant.kit.coalescing import Coalescer
 from confidant.rag.embedder import Embedder
 from confidant.rag.keyword import KeywordIndexCache
 from confidant.rag.splitter import DiarySplitter
@@ -17,6 +21,10 @@ class RagEngine:
         self.settings = settings
         self.embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
         self.keywords = KeywordIndexCache()
+        # concurrent turns' queries are embedded together, not in a thread each
+        self.embed_query: Coalescer[str, NDArray[np.float32]] = Coalescer(
+            lambda texts: self.embedder.encode(texts), max_batch=settings.embedding_batch_size
+        )
         self._store: VectorStore | None = None
         self._store_lock = asyncio.Lock()
 

@@ -262,7 +262,7 @@ async def retrieve(
     if mode != "keyword":
         vector = query_vector
         if vector is None:
-            vector = (await asyncio.to_thread(rt.rag.embedder.encode, [query]))[0]
+            vector = await rt.rag.embed_query(query)
         store = await rt.rag.store()
         hits = await store.search(user.id, vector, CANDIDATES, since, until, state.version)
         dense = [(hit.chunk_id, hit.score) for hit in hits]
