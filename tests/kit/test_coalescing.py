@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -95,3 +96,36 @@ async def test_queries_embedded_together_match_those_embedded_alone() -> None:
     together = await asyncio.gather(*(coalesce(question) for question in questions))
     for single, batched in zip(alone, together, strict=True):
         assert float(np.dot(single, batched)) > 0.9999
+
+
+def test_two_event_loops_at_once_each_get_their_answers() -> None:
+    """A server's loop in a thread and the test's own loop share one runtime."""
+
+    def slow_double(items: list[int]) -> list[int]:
+        time.sleep(0.01)
+        return [2 * item for item in items]
+
+    coalesce: Coalescer[int, int] = Coalescer(slow_double)
+    answers: dict[str, list[int]] = {}
+
+    def in_a_loop(name: str, first: int) -> None:
+        async def ask_in_waves() -> list[int]:
+            got: list[int] = []
+            for wave in range(10):
+                start = first + 10 * wave
+                got += await asyncio.wait_for(
+                    asyncio.gather(*(coalesce(n) for n in range(start, start + 10))), 5
+                )
+            return got
+
+        answers[name] = asyncio.run(ask_in_waves())
+
+    threads = [
+        threading.Thread(target=in_a_loop, args=(name, first))
+        for name, first in [("one", 0), ("two", 100)]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == {"one": [2 * n for n in range(100)], "two": [2 * n for n in range(100, 200)]}

@@ -32,8 +32,12 @@ async def microphone_chunks(track: MediaStreamTrack, timeout: float) -> AsyncIte
     resampler = AudioResampler(format="s16", layout="mono", rate=16_000)
     pending = np.zeros(0, np.int16)
     while True:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the frame and
+        # swallows the call's cancellation when both arrive together, and the listener
+        # then kept listening to a hung-up call for as long as audio came in
         try:
-            frame = await asyncio.wait_for(track.recv(), timeout)
+            async with asyncio.timeout(timeout):
+                frame = await track.recv()
         except Exception as error:  # MediaStreamError, a timeout: either way no more audio
             raise MicrophoneEnded() from error
         for converted in resampler.resample(frame):  # type: ignore[arg-type]

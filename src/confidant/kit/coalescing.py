@@ -5,6 +5,7 @@ callers share two model calls instead of sixteen threads fighting over the cores
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
@@ -12,33 +13,40 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+class _Queue(Generic[Item, Result]):
+    """One event loop's callers: what waits, and the task that drains it."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self.running: asyncio.Task[None] | None = None
+
+
 class Coalescer(Generic[Item, Result]):
     """Runs `work` (blocking, one result per item, in order) in a thread, one batch at a
-    time, on at most `max_batch` items."""
+    time per event loop, on at most `max_batch` items. Each event loop batches its own
+    callers (a runtime can be shared by a server's loop and another in a thread)."""
 
     def __init__(self, work: Callable[[list[Item]], Iterable[Result]], max_batch: int = 64) -> None:
         self.work = work
         self.max_batch = max_batch
-        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._running: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[Item, Result]]
+        self._queues = weakref.WeakKeyDictionary()
 
     async def __call__(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new event loop: what waited on the old one is gone
-            self._loop, self._waiting, self._running = loop, [], None
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues.setdefault(loop, _Queue())
         future: asyncio.Future[Result] = loop.create_future()
-        self._waiting.append((item, future))
-        if self._running is None or self._running.done():
-            self._running = asyncio.create_task(self._drain())
+        queue.waiting.append((item, future))
+        if queue.running is None or queue.running.done():
+            queue.running = asyncio.create_task(self._drain(queue))
         return await future
 
-    async def _drain(self) -> None:
-        while self._waiting:
-            batch, self._waiting = (
-                self._waiting[: self.max_batch],
-                self._waiting[self.max_batch :],
-            )
+    async def _drain(self, queue: _Queue[Item, Result]) -> None:
+        while queue.waiting:
+            batch = queue.waiting[: self.max_batch]
+            del queue.waiting[: self.max_batch]
             batch = [(item, future) for item, future in batch if not future.cancelled()]
             if not batch:
                 continue
