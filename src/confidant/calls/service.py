@@ -68,7 +68,8 @@ async def start(rt: Runtime, user: User, offer: CallOffer) -> CallAnswer:
     await chats_service.require_chat(rt, user, offer.chat_id)
     rt.calls.reserve()
     try:
-        return await asyncio.wait_for(_answer(rt, user, offer), NEGOTIATION_SECONDS)
+        async with asyncio.timeout(NEGOTIATION_SECONDS):  # not wait_for (see calls/media.py)
+            return await _answer(rt, user, offer)
     finally:
         rt.calls.release()
 

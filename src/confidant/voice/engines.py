@@ -71,7 +71,8 @@ class VoiceEngines:
     async def _call(self, engine: str, work: Callable[..., T], *args: Any) -> T:
         timeout = self.settings.voice_engine_timeout_seconds
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work, *args), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: it can swallow a cancellation
+                return await asyncio.to_thread(work, *args)
         except TimeoutError as error:
             raise VoiceEngineUnavailable(
                 f"The {engine} engine did not answer within {timeout:g} s",
