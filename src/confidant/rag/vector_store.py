@@ -203,19 +203,30 @@ class LanceVectorStore:
     ) -> list[Hit]:
         if not len(vectors.ids):
             return []
-        candidates = np.arange(len(vectors.ids))
-        if since is not None:
-            candidates = candidates[vectors.days[candidates] >= since.toordinal()]
-        if until is not None:
-            candidates = candidates[vectors.days[candidates] <= until.toordinal()]
-        if not len(candidates):
-            return []
         # Embeddings are normalised, so the dot product is the cosine similarity.
-        scores = vectors.vectors[candidates] @ vector.astype(np.float32)
+        query = vector.astype(np.float32)
+        if since is None and until is None:
+            # The matrix itself: picking rows copies it (50,000 sentence vectors: 77 MB a
+            # query, which cost more than the product).
+            candidates = None
+            scores = vectors.vectors @ query
+        else:
+            inside = np.ones(len(vectors.ids), dtype=bool)
+            if since is not None:
+                inside &= vectors.days >= since.toordinal()
+            if until is not None:
+                inside &= vectors.days <= until.toordinal()
+            candidates = np.flatnonzero(inside)
+            if not len(candidates):
+                return []
+            scores = vectors.vectors[candidates] @ query
         count = min(limit, len(scores))
         best = np.argpartition(-scores, count - 1)[:count]
         best = best[np.argsort(-scores[best])]
-        return [Hit(str(vectors.ids[candidates[i]]), float(scores[i])) for i in best]
+        rows = best if candidates is None else candidates[best]
+        return [
+            Hit(str(vectors.ids[row]), float(scores[i])) for row, i in zip(rows, best, strict=True)
+        ]
 
     def _cached(self, user_id: str, version: int | None) -> _UserVectors | None:
         """The user's vectors if in memory and current (`version`: another process may
