@@ -34,9 +34,7 @@ class Coalescer(Generic[Item, Result]):
 
     async def __call__(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
-        queue = self._queues.get(loop)
-        if queue is None:
-            queue = self._queues.setdefault(loop, _Queue())
+        queue = self._queues.setdefault(loop, _Queue())
         future: asyncio.Future[Result] = loop.create_future()
         queue.waiting.append((item, future))
         if queue.running is None or queue.running.done():

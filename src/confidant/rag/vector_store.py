@@ -206,8 +206,8 @@ class LanceVectorStore:
         # Embeddings are normalised, so the dot product is the cosine similarity.
         query = vector.astype(np.float32)
         if since is None and until is None:
-            # The matrix itself: picking rows copies it (50,000 sentence vectors: 77 MB a
-            # query, which cost more than the product).
+            # The matrix itself: picking rows by index copies them (15 MB a query for a
+            # 10,000-chunk user, which cost more than the product).
             candidates = None
             scores = vectors.vectors @ query
         else:
