@@ -32,7 +32,10 @@ from tests.helpers import (
     wait_ready,
 )
 
-HEARTBEAT = {"jobs_heartbeat_seconds": 0.3, "jobs_heartbeat_timeout_seconds": 2.0}
+# A worker is judged lost after 10 s unheard: on a loaded machine a heartbeat, a write on
+# SQLite, can wait seconds for the write lock behind the job's own writes (with 2 s, CI
+# once failed a live indexing job as lost before any worker was killed).
+HEARTBEAT = {"jobs_heartbeat_seconds": 0.5, "jobs_heartbeat_timeout_seconds": 10.0}
 
 
 @pytest.fixture
