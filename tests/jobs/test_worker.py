@@ -156,6 +156,7 @@ async def test_a_worker_killed_mid_job_leaves_no_job_running(
         finally:
             if process.poll() is None:
                 process.kill()
+                process.wait(timeout=30)  # reaped, or a later test meets its ResourceWarning
         ended = await wait_for(http, account, job["id"], {"failed", "succeeded"}, limit=30)
     assert ended["state"] == "failed", "the job finished before the kill: give it more work"
     assert ended["detail"] == WORKER_LOST
