@@ -56,12 +56,12 @@ project="$out/compose"
 mkdir -p "$project"
 cp compose.yaml "$project/"
 ln -s "$PWD/deploy" "$project/deploy"
-grep -o '${[A-Z0-9_]*:?' compose.yaml | tr -d '${:?' | sort -u | sed 's/$/=placeholder-for-the-check/' >"$project/.env"
+required=$(grep -o '${[A-Z0-9_]*:?' compose.yaml | tr -d '${:?' | sort -u)
+sed 's/$/=placeholder-for-the-check/' <<<"$required" >"$project/.env"
 "$compose" --project-directory "$project" -f "$project/compose.yaml" config --quiet
-sed 1d "$project/.env" >"$project/.env.short"
-mv "$project/.env.short" "$project/.env"
+sed 1d <<<"$required" | sed 's/$/=placeholder-for-the-check/' >"$project/.env"
 if "$compose" --project-directory "$project" -f "$project/compose.yaml" config --quiet 2>/dev/null; then
-    echo "compose.yaml started without $(grep -o '${[A-Z0-9_]*:?' compose.yaml | tr -d '${:?' | sort -u | head -1)" >&2
+    echo "compose.yaml started without $(head -1 <<<"$required")" >&2
     exit 1
 fi
 
