@@ -1,22 +1,36 @@
-"""SQLite through aiosqlite in one thread hand-off per statement (kit/db_sqlite.py): the
-hand-offs it saves, and that it still behaves as a DBAPI cursor and never blocks the
-event loop."""
+"""SQLite through aiosqlite in at most one thread hand-off per statement, none for a short
+SELECT (kit/db_sqlite.py): the hand-offs it saves, and that it still behaves as a DBAPI
+cursor and never blocks the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiosqlite.core
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from confidant.kit import db_sqlite
 from confidant.kit.db import Database
+from confidant.kit.db_sqlite import BUSY_TIMEOUT_MS, _run_inline
 
 metadata = MetaData()
 notes = Table(
@@ -50,17 +64,99 @@ def hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return queued
 
 
-async def test_a_read_is_one_hand_off_and_its_commit_none(
+async def test_a_short_read_runs_on_the_loop_thread_with_no_hand_off(
     db: Database, hand_offs: list[str]
 ) -> None:
     async with db.transaction() as session:  # a connection in the pool first
         await session.execute(select(1))
+        raw = await (await session.connection()).get_raw_connection()
+        raw.driver_connection._conn.create_function("thread_id", 0, threading.get_ident)  # type: ignore[union-attr]
     hand_offs.clear()
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(notes)) == 0
+        assert await session.scalar(select(func.thread_id())) == threading.get_ident()
     # SQLAlchemy's own adapter: cursor, execute, fetchall, close, commit, and the
-    # pool's rollback on return; here the statement alone
-    assert len(hand_offs) == 1
+    # pool's rollback on return, each a hand-off; here none
+    assert hand_offs == []
+
+
+async def test_a_long_read_moves_to_the_thread_and_the_loop_keeps_running(
+    db: Database, hand_offs: list[str]
+) -> None:
+    counting = (
+        "SELECT (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
+        " WHERE x < 3000000) SELECT count(*) FROM n)"
+    )
+
+    async def count() -> int:
+        async with db.transaction() as session:
+            return int((await session.execute(text(counting))).scalar_one())
+
+    counted = asyncio.create_task(count())
+    gaps = await _loop_gaps_until(counted)
+    assert counted.result() == 3_000_000
+    assert "_run" in hand_offs  # run again on the thread
+    assert max(gaps) < 0.2, f"the loop stalled {max(gaps):.3f} s"
+
+
+def test_a_read_that_meets_a_lock_gives_up_on_the_loop_thread_at_once(tmp_path: Path) -> None:
+    """A SELECT run on the loop's thread never waits for a lock (the busy timeout is off
+    for it): it is handed back, to wait on aiosqlite's thread instead. (In WAL mode a
+    reader meets a lock only while a connection opens or recovers the database, so the
+    lock here is a rollback-journal database's exclusive one.)"""
+    path = tmp_path / "journal.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    reader = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        started = time.perf_counter()
+        assert _run_inline(reader, "SELECT count(*) FROM t", ()) is None
+        assert time.perf_counter() - started < 1
+        holder.execute("COMMIT")
+        outcome = _run_inline(reader, "SELECT count(*) FROM t", ())
+        assert outcome is not None
+        assert outcome.rows == [(0,)]
+        # and the connection's busy timeout is back for the statements after it
+        assert reader.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
+    finally:
+        reader.close()
+        holder.close()
+
+
+def test_a_read_that_ends_past_its_budget_leaves_nothing_interrupted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no budget at all, reads of every length either run or are handed back; none
+    fails, and the statements after them (the busy timeout's restoring among them) are
+    never interrupted by the budget of the read before."""
+    monkeypatch.setattr(db_sqlite, "INLINE_BUDGET_SECONDS", 0)
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    try:
+        for length in range(1, 200):
+            counting = (
+                "SELECT (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
+                f" WHERE x < {length}) SELECT count(*) FROM n)"
+            )
+            outcome = _run_inline(connection, counting, ())
+            assert outcome is None or outcome.rows == [(length,)]
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        connection.close()
+
+
+async def _loop_gaps_until(task: asyncio.Task[Any], bound: float = 30) -> list[float]:
+    """The times between the loop's turns while `task` runs."""
+    gaps: list[float] = []
+    loop = asyncio.get_running_loop()
+    last = started = loop.time()
+    while not task.done() and last - started < bound:
+        await asyncio.sleep(0.005)
+        now = loop.time()
+        gaps.append(now - last)
+        last = now
+    await task
+    return gaps or [0.0]
 
 
 async def test_writes_commit_and_roll_back_for_real(db: Database, hand_offs: list[str]) -> None:

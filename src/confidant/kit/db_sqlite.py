@@ -1,4 +1,4 @@
-"""SQLite through aiosqlite in one thread hand-off per statement.
+"""SQLite through aiosqlite in at most one thread hand-off per statement.
 
 SQLAlchemy's aiosqlite adapter hands each cursor call to aiosqlite's thread on its own:
 open the cursor, execute, fetch the rows, close, and commit or roll back even when
@@ -9,14 +9,24 @@ thread (so a slow statement, or one waiting on the write lock, still never block
 event loop), and skips the commit or rollback of a connection that has no transaction
 open (pysqlite's implicit transactions begin only at the first write).
 
+A SELECT does not hand off at all at first: it runs on the event loop's own thread with
+a budget of a couple of milliseconds (a progress handler interrupts it past that) and no
+busy wait (in WAL mode a reader meets a lock only while a connection opens or recovers the
+database). One that runs out of budget or meets a lock is run again on aiosqlite's thread;
+a SELECT changes nothing, so running it again is safe. Short reads, most of what a request
+does, so cost no thread hand-off.
+
 It relies on aiosqlite's `Connection._execute` (queue a call on its thread) and
-`_conn`, as SQLAlchemy's own adapter does for its isolation level.
+`_conn`, as SQLAlchemy's own adapter does for its isolation level; the connection is
+opened with check_same_thread off, and the execute mutex keeps the two threads from ever
+using it at once.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +48,35 @@ class _Outcome:
         self.rows = cursor.fetchall() if fetch and cursor.description else []
         self.rowcount = cursor.rowcount
         self.lastrowid = cursor.lastrowid
+
+
+BUSY_TIMEOUT_MS = 10_000
+# How long a SELECT may hold the event loop before it is moved to aiosqlite's thread, and
+# how many virtual-machine steps pass between looks at the clock.
+INLINE_BUDGET_SECONDS = 0.002
+INLINE_CHECK_EVERY = 500
+_RETRY_ON_THREAD = (sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _is_read(operation: str) -> bool:
+    return operation.lstrip()[:6].upper() == "SELECT"
+
+
+def _run_inline(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome | None:
+    """The SELECT's outcome, run here within the budget; None when it has to go to the
+    thread (out of budget, or a lock met)."""
+    connection.execute("PRAGMA busy_timeout=0")
+    deadline = time.perf_counter() + INLINE_BUDGET_SECONDS
+    connection.set_progress_handler(lambda: time.perf_counter() > deadline, INLINE_CHECK_EVERY)
+    try:
+        return _run(connection, operation, parameters, many=False)
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", None) in _RETRY_ON_THREAD:
+            return None
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)  # before anything else runs on it
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -115,6 +154,10 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     async def run(self, operation: str, parameters: Any, many: bool) -> _Outcome:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._execute_mutex:
+            if not many and _is_read(operation):
+                outcome = _run_inline(driver._conn, operation, parameters)
+                if outcome is not None:
+                    return outcome
             call = driver._execute(_run, driver._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
             return await call  # type: ignore[no-any-return]
 
@@ -135,6 +178,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        kw["check_same_thread"] = False  # SELECTs run on the loop's thread (see above)
         adapted = super().connect(*arg, **kw)
         return OneHopConnection(self, adapted._connection)
 
