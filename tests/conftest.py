@@ -33,11 +33,7 @@ from confidant.runtime import Runtime
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST = os.environ.get("CONFIDANT_TEST_PG_HOST", "127.0.0.1")
 TINY_MODEL_DIR = Path(tempfile.gettempdir()) / f"confidant-tiny-model-{os.getpid()}"
-# Under pytest-xdist each worker ("gw0", "gw1", ...) flushes a Redis database of its own.
-XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_URL = os.environ.get(
-    "CONFIDANT_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - XDIST_WORKER % 16}"
-)
+REDIS_URL = os.environ.get("CONFIDANT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 # Tests whose subject sits above the database (validation at the edge, voice and call
