@@ -71,7 +71,8 @@ def _run_inline(connection: sqlite3.Connection, operation: str, parameters: Any)
     try:
         return _run(connection, operation, parameters, many=False)
     except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorcode", None) in _RETRY_ON_THREAD:
+        # the primary code: an extended one (SQLITE_BUSY_RECOVERY, ...) carries it in its low byte
+        if (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _RETRY_ON_THREAD:
             return None
         raise
     finally:
