@@ -70,8 +70,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _on_postgres(item: pytest.Item) -> bool:
+    """On the PostgreSQL side of `settings` or of any fixture parametrised by backend."""
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and callspec.params.get("settings") == "postgres"
+    return callspec is not None and any(
+        isinstance(value, str) and value == "postgres" for value in callspec.params.values()
+    )
 
 
 def _one_backend(item: pytest.Item) -> bool:

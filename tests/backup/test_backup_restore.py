@@ -84,6 +84,7 @@ async def write_during(
     return before, everything
 
 
+@pytest.mark.slow  # two servers, four CLI runs and a re-embedding: about 50 s
 async def test_backup_under_writes_restores_every_acknowledged_write_and_no_deleted_account(
     stores: tuple[Settings, Settings], tmp_path: Path
 ) -> None:
