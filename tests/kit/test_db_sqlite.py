@@ -83,14 +83,9 @@ async def test_a_short_read_runs_on_the_loop_thread_with_no_hand_off(
 async def test_a_long_read_moves_to_the_thread_and_the_loop_keeps_running(
     db: Database, hand_offs: list[str]
 ) -> None:
-    counting = (
-        "SELECT (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
-        " WHERE x < 3000000) SELECT count(*) FROM n)"
-    )
-
     async def count() -> int:
         async with db.transaction() as session:
-            return int((await session.execute(text(counting))).scalar_one())
+            return int((await session.execute(text(counting_to(3_000_000)))).scalar_one())
 
     counted = asyncio.create_task(count())
     gaps = await _loop_gaps_until(counted)
@@ -134,15 +129,19 @@ def test_a_read_that_ends_past_its_budget_leaves_nothing_interrupted(
     connection = sqlite3.connect(":memory:", check_same_thread=False)
     try:
         for length in range(1, 200):
-            counting = (
-                "SELECT (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
-                f" WHERE x < {length}) SELECT count(*) FROM n)"
-            )
-            outcome = _run_inline(connection, counting, ())
+            outcome = _run_inline(connection, counting_to(length), ())
             assert outcome is None or outcome.rows == [(length,)]
             assert connection.execute("SELECT 1").fetchone() == (1,)
     finally:
         connection.close()
+
+
+def counting_to(last: int) -> str:
+    """A SELECT that counts from 1 to `last`: its run time grows with `last`."""
+    return (
+        "SELECT (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
+        f" WHERE x < {last}) SELECT count(*) FROM n)"
+    )
 
 
 async def _loop_gaps_until(task: asyncio.Task[Any], bound: float = 30) -> list[float]:

@@ -13,8 +13,8 @@ A SELECT does not hand off at all at first: it runs on the event loop's own thre
 a budget of a couple of milliseconds (a progress handler interrupts it past that) and no
 busy wait (in WAL mode a reader meets a lock only while a connection opens or recovers the
 database). One that runs out of budget or meets a lock is run again on aiosqlite's thread;
-a SELECT changes nothing, so running it again is safe. Short reads, most of what a request
-does, so cost no thread hand-off.
+a SELECT changes nothing, so running it again is safe. Short reads, which are most of
+what a request does, so cost no thread hand-off at all.
 
 It relies on aiosqlite's `Connection._execute` (queue a call on its thread) and
 `_conn`, as SQLAlchemy's own adapter does for its isolation level; the connection is
