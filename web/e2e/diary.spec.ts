@@ -46,8 +46,8 @@ test('diary: write, edit, delete, import, search with highlights, ask; chat repl
   await search.fill('pottery')
   await expect(async () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click()
-    await expect(page.locator('mark', { hasText: /pottery/i }).first()).toBeVisible({ timeout: 2000 })
-  }).toPass({ timeout: 60_000 })
+    await expect(page.locator('mark', { hasText: /pottery/i }).first()).toBeVisible({ timeout: 10_000 })
+  }).toPass({ timeout: 90_000 })
   await check(page, 'diary-search')
 
   // ask my diary: an answer with its sources

@@ -16,7 +16,7 @@ import {
   toHex,
   verifyInclusion,
 } from './verify'
-import { verifyTrail, type AuditItem, type CheckpointOut, type InclusionProofOut } from './trail'
+import { PROOFS_AT_ONCE, verifyTrail, type AuditItem, type CheckpointOut, type InclusionProofOut } from './trail'
 
 const hex = (text: string) => fromHex(text)!
 const leaves = vectors.leaf_inputs.map(hex)
@@ -203,6 +203,26 @@ describe('verifyTrail', () => {
     expect(report.checkpoint.treeSize).toBe(8n)
     expect(report.leaves.map((l) => l.status)).toEqual(['pending', 'verified', 'verified'])
     expect([report.verified, report.pending, report.failed]).toEqual([2, 1, 0])
+  })
+
+  test('proofs are fetched a few at a time, and the report keeps the list\'s order', async () => {
+    const leaf = await item(5, leaves[5])
+    const list = Array.from({ length: 20 }, (_, n) => (n % 2 ? leaf : { ...leaf, leafIndex: 8 + n }))
+    let inFlight = 0
+    let most = 0
+    const base = sources()
+    const report = await verifyTrail(list, signed.verifier_key, {
+      ...base,
+      inclusion: async (leafHashHex, treeSize) => {
+        most = Math.max(most, ++inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        inFlight--
+        return base.inclusion(leafHashHex, treeSize)
+      },
+    })
+    if (report.kind !== 'checked') throw new Error(report.kind)
+    expect(report.leaves.map((l) => l.status)).toEqual(list.map((_, n) => (n % 2 ? 'verified' : 'pending')))
+    expect(most).toBe(PROOFS_AT_ONCE)
   })
 
   test('a tampered proof fails that leaf with proof_mismatch, the others still verify', async () => {
