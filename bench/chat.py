@@ -142,20 +142,24 @@ async def client_ttft(
     port: int, concurrency: int, rounds: int, direct_round: Callable[[], Awaitable[None]]
 ) -> tuple[Samples, Samples]:
     """Client-seen samples; `direct_round` runs before each client round, so that the
-    model's own figure is taken under the same load (on a shared machine it varies)."""
+    model's own figure is taken under the same load (on a shared machine it varies).
+    Each channel has chats of its own, so both answer over the same history: the prompt
+    grows by a turn each round, and WebSocket turns taken in SSE's chats came after all
+    of SSE's, over longer prompts."""
     base = f"http://127.0.0.1:{port}"
-    token, chat_ids = await setup_user(base, concurrency)
+    token, chat_ids = await setup_user(base, 2 * concurrency)
+    sse_chats, ws_chats = chat_ids[:concurrency], chat_ids[concurrency:]
     sse, ws = Samples(), Samples()
     async with httpx.AsyncClient(base_url=base, timeout=TURN_SECONDS) as http:
-        await within(TURN_SECONDS, sse_ttft(http, token, chat_ids[0]), "SSE warm-up")
+        await within(TURN_SECONDS, sse_ttft(http, token, sse_chats[0]), "SSE warm-up")
         for _ in range(rounds):
             await direct_round()
             await sse.take(
-                [within(TURN_SECONDS, sse_ttft(http, token, c), "an SSE turn") for c in chat_ids]
+                [within(TURN_SECONDS, sse_ttft(http, token, c), "an SSE turn") for c in sse_chats]
             )
     sockets = [
         await websockets.connect(f"ws://127.0.0.1:{port}/ws/chats/{c}?token={token}")
-        for c in chat_ids
+        for c in ws_chats
     ]
     try:
         await within(TURN_SECONDS, ws_ttft(sockets[0]), "WebSocket warm-up")

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         default=True,
         description="the crisis screen's semantic layer (multilingual-e5-small, bundled)",
     )
+    crisis_encoder_engines: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="messages the semantic layer embeds at once; default one a core, up to 4",
+    )
     chat_history_messages: int = Field(default=50, ge=1, le=1000)
 
     embedding_model: str | None = Field(

@@ -115,7 +115,9 @@ class Runtime:
             models=ModelRegistry(settings),  # loading starts with the web app, not the CLI
             crisis=CrisisScreen.from_files(
                 settings.crisis_resources_file,
-                SemanticLayer() if settings.crisis_semantic else None,
+                SemanticLayer(engines=settings.crisis_encoder_engines)
+                if settings.crisis_semantic
+                else None,
             ),
             rag=RagEngine(settings),
             ledger=ledger,

