@@ -65,8 +65,8 @@ export interface TrailSources {
   inclusion: (leafHashHex: string, treeSize: bigint) => Promise<InclusionProofOut>
 }
 
-/** Inclusion proofs fetched at once: a page of 50 entries one request at a time took
- *  seconds on a busy server; a browser opens six connections to one host. */
+/** Inclusion proofs fetched at once (a browser opens six connections to one host): one
+ *  at a time, a page of up to 50 entries waited on each round trip in turn. */
 export const PROOFS_AT_ONCE = 6
 
 /** `work` on every item, at most `limit` at a time; the results in the items' order. */
