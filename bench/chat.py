@@ -145,8 +145,9 @@ async def client_ttft(
     """Client-seen samples; `direct_round` runs before each client round, so that the
     model's own figure is taken under the same load (on a shared machine it varies).
     The channels take turns round by round (which goes first alternates), each in chats
-    of its own: run one after the other, WebSocket met the background work that SSE's
-    turns had left (indexing each message) and came out slower for that alone."""
+    of its own: run one after the other, whichever went second came out slower (most
+    likely the background work the first one's turns left, such as indexing each
+    message; not measured apart)."""
     base = f"http://127.0.0.1:{port}"
     token, chat_ids = await setup_user(base, 2 * concurrency)
     sse_chats, ws_chats = chat_ids[:concurrency], chat_ids[concurrency:]

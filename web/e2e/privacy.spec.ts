@@ -19,9 +19,9 @@ async function openPrivacy(page: Page) {
 }
 
 // How long one Verify may take, and how long the sequencer may take to sign a checkpoint
-// over a test's writes. One Verify is short on a quiet machine; on a loaded one (a
-// fine-tune of an earlier spec still running) it can take seconds, and pressing Verify
-// again before it ends starts it over, so a wait shorter than one Verify never passes.
+// over a test's writes. One Verify is short on a quiet machine and can take seconds on a
+// loaded one; pressing Verify again before it ends starts it over, so a wait shorter than
+// one Verify never passes.
 const ONE_VERIFY_MS = 20_000
 const COVERED_MS = 90_000
 
