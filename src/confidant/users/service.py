@@ -8,7 +8,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from pydantic.alias_generators import to_snake
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confidant.auth import hooks as auth_hooks
@@ -23,7 +23,6 @@ from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.encrypted import open_document, seal_document
 from confidant.kit.errors import InvalidInput, NotFound, Unauthorized
-from confidant.kit.repository import one_or_404, scoped
 from confidant.ledger.context import note_caller
 from confidant.tracking.stats import visible_streak
 from confidant.users import hooks, repository
@@ -117,8 +116,15 @@ def update_card(card: MedicalCard, key: DataKey, changes: MedicalCardFields) -> 
     card.updated_at = utcnow()
 
 
+# Built once, like the caller's check in auth: GET /me runs it on every read-cache miss.
+_CARD_OF = select(MedicalCard).where(MedicalCard.user_id == bindparam("user_id"))
+
+
 async def own_card(session: AsyncSession, user: User) -> MedicalCard:
-    return await one_or_404(session, scoped(MedicalCard, user.id), missing="Medical card not found")
+    card = await session.scalar(_CARD_OF, {"user_id": user.id})
+    if card is None:
+        raise NotFound("Medical card not found")
+    return card
 
 
 async def registered_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCardOut:
