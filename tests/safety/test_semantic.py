@@ -150,3 +150,36 @@ def test_a_message_that_cannot_flag_is_not_embedded(layer: SemanticLayer) -> Non
     for text in texts:  # in a conversation too
         verdict = layer.probability(text, ORDINARY[:1])[0] >= semantic.THRESHOLD
         assert quick.judge(text, ORDINARY[:1]).crisis == verdict, text
+
+
+HEAVY = "everything feels heavy lately and I am tired of it all"  # worth embedding alone
+
+
+def _verdict_without_shortcuts(layer: SemanticLayer, text: str, earlier: Sequence[str]) -> bool:
+    """SemanticLayer.probability as it reads, every turn and window embedded."""
+    (alone,), _ = layer._scores([text])
+    probability = alone
+    if earlier and alone >= semantic.ALONE_FLOOR:
+        heard, _ = layer._scores(earlier[-(semantic.WINDOW_TURNS - 1) :])
+        if not (heard >= semantic.THRESHOLD).any():
+            (together,), _ = layer._scores([semantic.window(earlier, text)])
+            probability = max(alone, together)
+    return bool(probability >= semantic.THRESHOLD)
+
+
+def test_in_a_conversation_only_what_could_flag_is_embedded(layer: SemanticLayer) -> None:
+    earlier = ORDINARY[:2]
+    heavy_window = semantic.window(earlier, HEAVY)
+    # what makes this case: the message is read with its window, which cannot flag
+    assert layer.probability(HEAVY)[0] >= semantic.ALONE_FLOOR
+    assert layer._cannot_flag([heavy_window])
+    assert layer._cannot_flag(earlier)
+    counting = CountingEncoder()
+    quick = SemanticLayer(layer.weights, encoder=counting)
+    for text in [HEAVY, *HEARD_ONLY_BY_MEANING, *FIGURES_OF_SPEECH]:
+        quick.prime(text)
+        verdict = _verdict_without_shortcuts(layer, text, earlier)
+        assert quick.judge(text, earlier).crisis == verdict, text
+    assert HEAVY in counting.embedded
+    assert heavy_window not in counting.embedded
+    assert not set(earlier) & set(counting.embedded)

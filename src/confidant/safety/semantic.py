@@ -184,6 +184,7 @@ class SemanticLayer:
         self._engines = engines
         self._loading = threading.Lock()
         self._cache: DigestCache[np.ndarray] = DigestCache(CACHED_VECTORS)
+        self._spellings: DigestCache[float] = DigestCache(CACHED_VECTORS)
 
     def probability(self, text: str, earlier: Sequence[str] = ()) -> tuple[float, str]:
         """The averaged crisis probability of the message, alone or in its window
@@ -191,9 +192,17 @@ class SemanticLayer:
         when the message alone says something (ALONE_FLOOR) and none of its earlier turns
         flagged on its own."""
         alone, vector = self._scores([text])
-        if not earlier or alone[0] < ALONE_FLOOR or self._heard_before(earlier):
+        joined_text = window(earlier, text)
+        if (
+            not earlier
+            or alone[0] < ALONE_FLOOR
+            # a window that cannot flag changes neither the verdict nor the category: it
+            # would count only by scoring above the message alone
+            or self._cannot_flag([joined_text])
+            or self._heard_before(earlier)
+        ):
             return float(alone[0]), self._category(vector[0])
-        together, joined = self._scores([window(earlier, text)])
+        together, joined = self._scores([joined_text])
         if together[0] > alone[0]:
             return float(together[0]), self._category(joined[0])
         return float(alone[0]), self._category(vector[0])
@@ -201,8 +210,12 @@ class SemanticLayer:
     def _heard_before(self, earlier: Sequence[str]) -> bool:
         """A window holding a turn that flagged on its own says nothing new: "I had a
         calm day" after "I want to die tonight" is not a second crisis. (Those turns were
-        embedded when they were screened; their vectors are usually cached.)"""
-        scores, _ = self._scores(earlier[-(WINDOW_TURNS - 1) :])
+        embedded when they were screened; their vectors are usually cached. One that
+        cannot flag was never embedded, and need not be now.)"""
+        could = [turn for turn in earlier[-(WINDOW_TURNS - 1) :] if not self._cannot_flag([turn])]
+        if not could:
+            return False
+        scores, _ = self._scores(could)
         return bool((scores >= THRESHOLD).any())
 
     def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -212,9 +225,13 @@ class SemanticLayer:
         return (by_meaning + self._by_spelling(texts)) / 2, vectors
 
     def _by_spelling(self, texts: Sequence[str]) -> np.ndarray:
+        """Cached like the vectors: priming and judging a message both ask for it."""
+        return np.array(self._spellings.get(texts, self._spelling_scores), dtype=np.float32)
+
+    def _spelling_scores(self, texts: Sequence[str]) -> list[float]:
         spelling, spelling_bias = self.weights.spelling
         scores = tfidf(char_grams(texts), self.weights.idf) @ spelling + spelling_bias
-        return np.asarray(_sigmoid(scores)).ravel()
+        return [float(score) for score in np.asarray(_sigmoid(scores)).ravel()]
 
     def _cannot_flag(self, texts: Sequence[str]) -> bool:
         """A reading averages two probabilities, so one whose spelling half is below
