@@ -3,8 +3,9 @@
 1. Time to first token (TTFT) of the model called directly, in this process.
 2. TTFT seen by a client of a running server, over SSE and over WebSocket.
    Both at 1 and at 16 concurrent chats; the overhead is client-seen minus direct.
-   Targets: p50 overhead <= 25 ms at 1 chat, <= 50 ms at 16. Beside it, the overhead
-   less the query's embedding (retrieval's main cost, timed in this process).
+   Targets: p50 overhead <= 25 ms at 1 chat, <= 50 ms at 16, where the issue's overhead
+   is less retrieval: the query's embedding (retrieval's main cost, timed in this
+   process) is subtracted. Both that and the whole overhead are judged.
 3. Soak: 200 idle WebSocket connections plus 16 streaming chats for 60 s; prints the
    errors (target 0) and the server's memory.
 
@@ -270,8 +271,10 @@ def report(
             f"{name:>28} {c50:>9.1f} {c99:>9.1f} {overhead:>13.1f} {c99 - d99:>13.1f}"
             f" {overhead - e50:>15.1f}"
         )
-        verdict = "meets" if overhead <= target else "MISSES"
-        print(f"{'':>28} target p50 overhead <= {target:.0f} ms: {verdict}")
+        # The measure subtracts retrieval; the whole overhead is judged beside it.
+        for label, figure in (("less retrieval", overhead - e50), ("whole", overhead)):
+            verdict = "meets" if figure <= target else "MISSES"
+            print(f"{'':>28} target p50 overhead ({label}) <= {target:.0f} ms: {verdict}")
         print(f"{'':>28} turns lost: {len(samples.lost)} (target 0)")
         for lost in samples.lost[:3]:
             print(f"{'':>30}{lost}")

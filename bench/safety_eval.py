@@ -46,6 +46,7 @@ TARGET_FPR = 0.05
 TARGET_P50_MS = 5.0
 TIME_LIMIT_S = 300.0  # ends by itself whatever the set's size
 TURN_COST_ROUNDS = 40
+TURN_COST_ROUNDS_IN_PROCESS = 120  # cheaper rounds, and a difference of a few ms to resolve
 TURN_COST_LIMIT_S = 300.0
 EVERYDAY = [  # ordinary messages, each new to the screen's cache
     "I slept badly again and I feel anxious about tomorrow's meeting, number {}",
@@ -148,6 +149,101 @@ async def turn_cost(rounds: int, model: str) -> None:
                     took = await sse_ttft(http, token, chat, text)
                     if index >= 2:  # two warm-up rounds
                         samples[name].append(took)
+    report_turn_cost(samples, f"{model} model, two servers")
+
+
+async def turn_cost_in_process(rounds: int) -> None:
+    """What the semantic layer adds to a chat turn, in one process: the app's own reply
+    pipeline on the tiny model, each round one turn with the classifier and one without
+    (the same screen, its classifier set aside), in alternating order; the time from the
+    ask to the first reply text. With no HTTP and no second server, what differs between
+    the two turns is the layer alone."""
+    import httpx
+    from sqlalchemy import select
+
+    from confidant.auth.models import User
+    from confidant.companion.channels import chat_turn
+    from confidant.companion.events import Delta
+    from confidant.config import Settings
+    from confidant.llm.tiny import build_tiny_chat_model
+    from confidant.main import create_app
+
+    work = Path(tempfile.mkdtemp(prefix="confidant-screen-inproc-"))
+    model_dir = build_tiny_chat_model(work / "tiny-model", context_window=2048)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env.update(CONFIDANT_DATA_DIR=str(work / "data"), PYTHONPATH=str(ROOT / "src"))
+    command = [sys.executable, "-m", "confidant", "migrate"]
+    subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True)
+    settings = Settings(
+        data_dir=work / "data",
+        llm_model=str(model_dir),
+        llm_max_new_tokens=8,
+        crisis_semantic=True,
+        jobs_worker="external",
+    )
+    app = create_app(settings)
+    samples: dict[str, list[float]] = {"with": [], "without": []}
+    deadline = time.monotonic() + TURN_COST_LIMIT_S
+    async with app.router.lifespan_context(app):
+        rt = app.state.runtime
+        layer = rt.crisis.classifier
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            while (await http.get("/readyz")).status_code != 200:
+                if time.monotonic() > deadline:
+                    raise SystemExit("turn cost (in process): the model was not ready in time")
+                await asyncio.sleep(0.2)
+            email = f"bench-{time.time_ns()}@example.com"
+            registered = await http.post(
+                "/api/auth/register",
+                json={"email": email, "password": "benchmark password", "name": "Bench"},
+            )
+            headers = {"Authorization": f"Bearer {registered.json()['accessToken']}"}
+            chat = (await http.post("/api/chats", json={}, headers=headers)).json()["id"]
+        async with rt.db.transaction() as session:
+            user = await session.scalar(
+                select(User).where(
+                    User.id == rt.tokens.decode(registered.json()["accessToken"], "access")["sub"]
+                )
+            )
+        assert user is not None
+
+        async def first_text_ms(text: str) -> float:
+            started = time.perf_counter()
+            took = float("nan")
+            _, events = chat_turn(rt, user, chat, text)
+            async for event in events:
+                if isinstance(event, Delta) and took != took:
+                    took = 1000 * (time.perf_counter() - started)
+            return took
+
+        for index in range(rounds + 2):
+            if time.monotonic() > deadline:
+                print(f"turn cost (in process): stopped at the time limit after {index} rounds")
+                break
+            # who goes first flips every cycle of the messages, so that each message is
+            # timed first as often with the layer as without it
+            cycle = index // len(EVERYDAY)
+            order = ["with", "without"] if cycle % 2 else ["without", "with"]
+            for name in order:
+                rt.crisis.classifier = layer if name == "with" else None
+                text = EVERYDAY[index % len(EVERYDAY)].format(f"{index}-{name}")
+                took = await first_text_ms(text)
+                if index >= 2:  # two warm-up rounds
+                    samples[name].append(took)
+                await asyncio.sleep(0.3)  # the job each message queues is not what is timed
+        rt.crisis.classifier = layer
+    report_turn_cost(samples, "tiny model, in one process")
+    paired = [a - b for a, b in zip(samples["with"], samples["without"], strict=True)]
+    for kind, message in enumerate(EVERYDAY):
+        # samples start at round 2, so round r is sample r - 2
+        of_kind = [d for r, d in enumerate(paired, start=2) if r % len(EVERYDAY) == kind]
+        if of_kind:
+            words = " ".join(message.split()[:6])
+            print(f"    added p50 for '{words} ...': {statistics.median(of_kind):.1f} ms")
+
+
+def report_turn_cost(samples: dict[str, list[float]], how: str) -> None:
     with_p50, without_p50 = (statistics.median(samples[n]) for n in ("with", "without"))
     # each round's two turns ran back to back (in alternating order), so their difference
     # is the least noisy reading of what the layer adds on a shared machine
@@ -155,8 +251,8 @@ async def turn_cost(rounds: int, model: str) -> None:
     added = statistics.median(paired)
     quartiles = statistics.quantiles(paired, n=4) if len(paired) >= 4 else [float("nan")] * 3
     turns = len(samples["with"])
-    print(f"\nwhat the semantic layer adds to a chat turn ({turns} turns each, {model} model)")
-    print(f"  client time to first reply text p50: with {with_p50:.1f} ms,", end=" ")
+    print(f"\nwhat the semantic layer adds to a chat turn ({turns} turns each, {how})")
+    print(f"  time to first reply text p50: with {with_p50:.1f} ms,", end=" ")
     print(f"without {without_p50:.1f} ms")
     verdict = mark(added <= TARGET_P50_MS)
     print(
@@ -176,6 +272,11 @@ def main() -> int:
         "--turn-cost-only", action="store_true", help="time chat turns, screen no split"
     )
     parser.add_argument(
+        "--turn-cost-in-process",
+        action="store_true",
+        help="time chat turns in one process (the classifier on and off), screen no split",
+    )
+    parser.add_argument(
         "--turn-cost-model",
         choices=("tiny", "bundled"),
         default="tiny",
@@ -185,6 +286,9 @@ def main() -> int:
         "--show-misses", action="store_true", help="not on the test split: print ids"
     )
     args = parser.parse_args()
+    if args.turn_cost_in_process:
+        asyncio.run(turn_cost_in_process(TURN_COST_ROUNDS_IN_PROCESS))
+        return 0
     if args.turn_cost_only:
         asyncio.run(turn_cost(TURN_COST_ROUNDS, args.turn_cost_model))
         return 0
