@@ -1,7 +1,7 @@
 """What each phrase pattern of the crisis screen adds beside the semantic layer, on writers
 neither has seen: how the patterns in ``superseded`` were chosen (see safety/crisis.py).
 
-For each of the fifteen writers' files in bench/data/crisis_eval/extra/ in turn, the
+For each writer's file in bench/data/crisis_eval/extra/ in turn, the
 semantic layer is trained without that writer; then for each item of the file, the
 patterns (every pattern of every category, matched one by one, about the writer) that
 fire on any of its turns, and whether the layer flagged it. A pattern's ``tp_only`` is

