@@ -226,7 +226,7 @@ class SemanticLayer:
 
     def _by_spelling(self, texts: Sequence[str]) -> np.ndarray:
         """Cached like the vectors: priming and judging a message both ask for it."""
-        return np.array(self._spellings.get(texts, self._spelling_scores), dtype=np.float32)
+        return np.array(self._spellings.get(texts, self._spelling_scores), dtype=np.float64)
 
     def _spelling_scores(self, texts: Sequence[str]) -> list[float]:
         spelling, spelling_bias = self.weights.spelling
