@@ -155,11 +155,10 @@ async def turn_cost(rounds: int, model: str) -> None:
 async def turn_cost_in_process(rounds: int) -> None:
     """What the semantic layer adds to a chat turn, in one process: the app's own reply
     pipeline on the tiny model, each round one turn with the classifier and one without
-    (the same screen, its classifier set aside), in alternating order; the time from the
-    ask to the first reply text. With no HTTP and no second server, what differs between
-    the two turns is the layer alone."""
+    (the same screen, its classifier set aside), who goes first flipping with each cycle
+    of the messages; the time from the ask to the first reply text. With no HTTP and no
+    second server, what differs between the two turns is the layer alone."""
     import httpx
-    from sqlalchemy import select
 
     from confidant.auth.models import User
     from confidant.companion.channels import chat_turn
@@ -200,21 +199,20 @@ async def turn_cost_in_process(rounds: int) -> None:
             )
             headers = {"Authorization": f"Bearer {registered.json()['accessToken']}"}
             chat = (await http.post("/api/chats", json={}, headers=headers)).json()["id"]
+        user_id = rt.tokens.decode(registered.json()["accessToken"], "access")["sub"]
         async with rt.db.transaction() as session:
-            user = await session.scalar(
-                select(User).where(
-                    User.id == rt.tokens.decode(registered.json()["accessToken"], "access")["sub"]
-                )
-            )
+            user = await session.get(User, user_id)
         assert user is not None
 
         async def first_text_ms(text: str) -> float:
             started = time.perf_counter()
-            took = float("nan")
+            took: float | None = None
             _, events = chat_turn(rt, user, chat, text)
-            async for event in events:
-                if isinstance(event, Delta) and took != took:
+            async for event in events:  # to the end: the turn is kept before the next
+                if isinstance(event, Delta) and took is None:
                     took = 1000 * (time.perf_counter() - started)
+            if took is None:
+                raise SystemExit("turn cost (in process): a turn gave no reply text")
             return took
 
         for index in range(rounds + 2):
@@ -231,7 +229,7 @@ async def turn_cost_in_process(rounds: int) -> None:
                 took = await first_text_ms(text)
                 if index >= 2:  # two warm-up rounds
                     samples[name].append(took)
-                await asyncio.sleep(0.3)  # the job each message queues is not what is timed
+                await asyncio.sleep(0.3)  # a pause between turns, as a person leaves one
         rt.crisis.classifier = layer
     report_turn_cost(samples, "tiny model, in one process")
     paired = [a - b for a, b in zip(samples["with"], samples["without"], strict=True)]
@@ -244,6 +242,9 @@ async def turn_cost_in_process(rounds: int) -> None:
 
 
 def report_turn_cost(samples: dict[str, list[float]], how: str) -> None:
+    if not samples["with"]:
+        print(f"\nwhat the semantic layer adds to a chat turn ({how}): no turns were timed")
+        return
     with_p50, without_p50 = (statistics.median(samples[n]) for n in ("with", "without"))
     # each round's two turns ran back to back (in alternating order), so their difference
     # is the least noisy reading of what the layer adds on a shared machine
