@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -34,9 +34,16 @@ def scoped(model: type[M], user_id: str) -> Select[M]:
     return select(model).where(model.user_id == user_id)
 
 
-async def one_or_404(session: AsyncSession, statement: Select[R], *, missing: str) -> R:
-    """The statement's first row, or NotFound with `missing` as its message."""
-    row = await session.scalar(statement)
+async def one_or_404(
+    session: AsyncSession,
+    statement: Select[R],
+    *,
+    missing: str,
+    params: Mapping[str, Any] | None = None,
+) -> R:
+    """The statement's first row, or NotFound with `missing` as its message. `params`
+    fills the bind parameters of a statement built once."""
+    row = await session.scalar(statement, params)
     if row is None:
         raise NotFound(missing)
     return row

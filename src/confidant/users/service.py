@@ -23,6 +23,7 @@ from confidant.kit.clock import today_for
 from confidant.kit.db import new_id, utcnow
 from confidant.kit.encrypted import open_document, seal_document
 from confidant.kit.errors import InvalidInput, NotFound, Unauthorized
+from confidant.kit.repository import one_or_404
 from confidant.ledger.context import note_caller
 from confidant.tracking.stats import visible_streak
 from confidant.users import hooks, repository
@@ -121,10 +122,9 @@ _CARD_OF = select(MedicalCard).where(MedicalCard.user_id == bindparam("user_id")
 
 
 async def own_card(session: AsyncSession, user: User) -> MedicalCard:
-    card = await session.scalar(_CARD_OF, {"user_id": user.id})
-    if card is None:
-        raise NotFound("Medical card not found")
-    return card
+    return await one_or_404(
+        session, _CARD_OF, missing="Medical card not found", params={"user_id": user.id}
+    )
 
 
 async def registered_card(session: AsyncSession, user: User, key: DataKey) -> MedicalCardOut:
